@@ -24,6 +24,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Manage and inspect the database server (embedded unless WAREHOUSE_URL is set).",
                      no_args_is_help=True)
 app.add_typer(db_app, name="db")
+from harness.cli_oltp import oltp_app  # noqa: E402  (sub-command group in its own module)
+
+app.add_typer(oltp_app, name="oltp")
 
 out = Console()
 err = Console(stderr=True)
