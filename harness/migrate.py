@@ -152,9 +152,6 @@ def _ensure_roles(admin: psycopg.Connection, settings: Settings, report: Migrati
                 continue
             admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
             report.created_roles.append(role)
-        if role == "bi_reader" and not report.dry_run:
-            # defence in depth: even a grant added by mistake cannot make bi_reader write
-            admin.execute("ALTER ROLE bi_reader SET default_transaction_read_only = on")
         password = settings.role_passwords.get(key)
         if password and not report.dry_run:
             # DDL takes no bind parameters; Literal quotes it. The statement is never logged.
