@@ -1,0 +1,261 @@
+"""The daily load, reprocessing and the read-only views of it (plan, status).
+
+`load_daily` runs every entity of harness.steps.ENTITIES in order, each in one
+warehouse transaction: refill its staging tables from the shop (streamed COPY of the
+rows changed since its watermark minus an overlap), CALL its procedure (screens,
+MERGE, watermark, audit row). A failure stops the run, leaves every entity before it
+committed and the failing one untouched; the next run resumes (committed entities
+find nothing new, the rest load). Data never passes through Python whole.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import psycopg
+
+from harness import db, extract, logs, runs
+from harness.steps import ENTITIES, POST_LOAD, Entity, entity as entity_by_name
+
+DEFAULT_OVERLAP_MINUTES = 10
+Progress = Callable[[str, str], None]  # (step, state) -> None; state: 'start' or 'done'
+
+
+def overlap_minutes() -> int:
+    return int(os.environ.get("HARNESS_OVERLAP_MINUTES", DEFAULT_OVERLAP_MINUTES))
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    status: str
+    seconds: float
+    entities: list[dict] = field(default_factory=list)
+
+
+def _window(dw: psycopg.Connection, shop: psycopg.Connection, e: Entity) -> dict:
+    """(since, until] of an entity: since = watermark - overlap, until = the shop's clock now."""
+    row = dw.execute("SELECT watermark::text, (watermark - make_interval(mins => %s))::text "
+                     "FROM ctl.etl_control WHERE entity = %s", (overlap_minutes(), e.name)).fetchone()
+    watermark, since = row if row else ("-infinity", "-infinity")
+    until = shop.execute("SELECT now()::text").fetchone()[0]
+    return {"watermark": watermark, "since": since, "until": until}
+
+
+def _touched_days(dw: psycopg.Connection) -> set[date]:
+    """Days whose sales the current stg.order_lines/deleted_rows will change (for aggregates)."""
+    rows = dw.execute("""
+        SELECT (ordered_at AT TIME ZONE 'America/Sao_Paulo')::date FROM stg.order_lines WHERE ordered_at IS NOT NULL
+        UNION
+        SELECT d.data FROM fact.fact_vendas AS f JOIN dim.dim_data AS d USING (data_sk)
+        WHERE f.item_pedido_id IN (SELECT order_item_id FROM stg.order_lines)
+           OR f.item_pedido_id IN (SELECT row_key FROM stg.deleted_rows WHERE table_name = 'order_items')
+           OR f.pedido_id IN (SELECT row_key FROM stg.deleted_rows WHERE table_name = 'orders')""").fetchall()
+    return {r[0] for r in rows if r[0] is not None}
+
+
+def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection, e: Entity,
+                 touched: set[date], reprocess: tuple[date, date] | None = None) -> None:
+    run.set_step(e.name)
+    window = _window(dw, shop, e)
+    with dw.transaction():
+        if reprocess and e.kind == "fact":
+            params = {"date_from": reprocess[0], "date_to": reprocess[1]}
+            for source in e.window_sources:
+                extract.copy_into_staging(shop, dw, source, params, window=True)
+        else:
+            params = {"since": "-infinity" if reprocess else window["since"], "until": window["until"]}
+            for source in e.sources:
+                extract.copy_into_staging(shop, dw, source, params)
+        if e.name == "fact_vendas":
+            touched |= _touched_days(dw)
+        if reprocess and e.kind == "fact":
+            _record_checksums(dw, run.run_id, e, reprocess, "antes")
+            dw.execute(f"CALL {e.procedure}(%s, %s::timestamptz, %s, %s)",
+                       (run.run_id, window["watermark"], reprocess[0], reprocess[1]))
+            _record_checksums(dw, run.run_id, e, reprocess, "depois")
+        else:
+            dw.execute(f"CALL {e.procedure}(%s, %s::timestamptz)", (run.run_id, window["until"]))
+
+
+def _post_load(run: runs.Run, dw: psycopg.Connection, touched: set[date], full: bool) -> None:
+    for proc in POST_LOAD:
+        exists = dw.execute("SELECT to_regprocedure(%s) IS NOT NULL", (f"{proc}(bigint,date,date)",)).fetchone()[0]
+        if not exists:
+            continue
+        run.set_step(proc)
+        if full:
+            bounds = dw.execute("SELECT min(d.data), max(d.data) FROM fact.fact_vendas f "
+                                "JOIN dim.dim_data d USING (data_sk) WHERE f.data_sk > 0").fetchone()
+            ranges = [bounds] if bounds[0] else []
+        else:
+            ranges = _ranges(sorted(touched))
+        with dw.transaction():
+            for first, last in ranges:
+                dw.execute(f"CALL {proc}(%s, %s, %s)", (run.run_id, first, last))
+
+
+def _ranges(days: list[date]) -> list[tuple[date, date]]:
+    out: list[tuple[date, date]] = []
+    for d in days:
+        if out and d == out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], d)
+        else:
+            out.append((d, d))
+    return out
+
+
+def _run_entities(run: runs.Run, entities: list[Entity], reprocess: tuple[date, date] | None,
+                  progress: Progress | None) -> None:
+    log = logs.get_logger()
+    touched: set[date] = set()
+    # autocommit: each `with dw.transaction()` below is a real transaction, committed on exit
+    with db.connect("dw", "etl", autocommit=True) as dw, db.connect("oltp", "etl", autocommit=True) as shop:
+        for e in entities:
+            if progress:
+                progress(e.name, "start")
+            started = time.perf_counter()
+            try:
+                _load_entity(run, dw, shop, e, touched, reprocess)
+            except psycopg.Error as exc:
+                raise runs.fail_from_db_error(e.name, exc) from exc
+            log.info("entity_loaded", entity=e.name, seconds=round(time.perf_counter() - started, 3))
+            if progress:
+                progress(e.name, "done")
+        dims_changed = dw.execute(
+            "SELECT coalesce(sum(rows_updated + rows_deleted), 0) > 0 FROM audit.etl_run_entity "
+            "WHERE run_id = %s AND entity LIKE 'dim%%'", (run.run_id,)).fetchone()[0]
+        try:
+            if progress:
+                progress("aggregates", "start")
+            _post_load(run, dw, touched, full=bool(dims_changed) and not reprocess)
+            if progress:
+                progress("aggregates", "done")
+        except psycopg.Error as exc:
+            raise runs.fail_from_db_error(run.step or "aggregates", exc) from exc
+
+
+def _summary(run_id: int, started: float) -> RunSummary:
+    with db.connect("dw", "etl") as dw:
+        status = dw.execute("SELECT status FROM audit.etl_run WHERE run_id = %s", (run_id,)).fetchone()[0]
+        cur = dw.execute(
+            "SELECT entity, rows_read, rows_inserted, rows_updated, rows_deleted, rows_unchanged, rows_rejected, "
+            "round(extract(epoch FROM finished_at - started_at)::numeric, 3) AS seconds "
+            "FROM audit.etl_run_entity WHERE run_id = %s ORDER BY finished_at", (run_id,))
+        cols = [c.name for c in cur.description]
+        entities = [dict(zip(cols, r)) for r in cur.fetchall()]
+    return RunSummary(run_id, status, round(time.perf_counter() - started, 3), entities)
+
+
+def load_daily(business_date: date | None = None, trigger: str = "manual",
+               progress: Progress | None = None) -> RunSummary:
+    """The main job: load every entity's changes since its watermark."""
+    started = time.perf_counter()
+    with runs.exclusive_run("load-daily", trigger, business_date,
+                            {"overlap_minutes": overlap_minutes()}) as run:
+        _run_entities(run, list(ENTITIES), None, progress)
+    return _summary(run.run_id, started)
+
+
+def reprocess(date_from: date, date_to: date, entity: str | None = None, trigger: str = "manual",
+              progress: Progress | None = None) -> RunSummary:
+    """Replace a date window of the facts (or one entity) from the shop, atomically per entity."""
+    if date_to < date_from:
+        from harness.errors import ConfigError
+        raise ConfigError(f"--to {date_to} is before --from {date_from}")
+    try:
+        chosen = [entity_by_name(entity)] if entity else [e for e in ENTITIES if e.kind == "fact"]
+    except KeyError:
+        from harness.errors import ConfigError
+        raise ConfigError(f"unknown entity {entity!r}; one of: {', '.join(e.name for e in ENTITIES)}") from None
+    started = time.perf_counter()
+    with runs.exclusive_run("reprocess", trigger, None,
+                            {"from": str(date_from), "to": str(date_to), "entity": entity}) as run:
+        _run_entities(run, chosen, (date_from, date_to), progress)
+    return _summary(run.run_id, started)
+
+
+CHECKSUM_SQL = {
+    "fact_vendas": """
+        SELECT d.data, count(*), coalesce(sum(valor_total_liquido) FILTER (WHERE NOT eh_cancelado), 0),
+               coalesce(sum(custo_total) FILTER (WHERE NOT eh_cancelado), 0), coalesce(sum(quantidade_vendida), 0),
+               md5(string_agg(concat_ws('|', item_pedido_id, status, quantidade_vendida, quantidade_devolvida,
+                   valor_bruto, valor_desconto, custo_total, cliente_sk, produto_sk, vendedor_sk), ',' ORDER BY item_pedido_id))
+        FROM fact.fact_vendas f JOIN dim.dim_data d USING (data_sk)
+        WHERE d.data BETWEEN %(f)s AND %(t)s GROUP BY d.data""",
+    "fact_descontos": """
+        SELECT d.data, count(*), coalesce(sum(valor_com_desconto), 0), coalesce(sum(valor_desconto_aplicado), 0), 0,
+               md5(string_agg(concat_ws('|', item_pedido_id, desconto_sk, valor_bruto, valor_desconto_aplicado),
+                   ',' ORDER BY item_pedido_id))
+        FROM fact.fact_descontos f JOIN dim.dim_data d USING (data_sk)
+        WHERE d.data BETWEEN %(f)s AND %(t)s GROUP BY d.data""",
+    "fact_metas": """
+        SELECT mes, count(*), coalesce(sum(valor_meta), 0), 0, 0,
+               md5(string_agg(concat_ws('|', vendedor_id, valor_meta, vendedor_sk, equipe_sk), ',' ORDER BY vendedor_id))
+        FROM fact.fact_metas WHERE mes BETWEEN date_trunc('month', %(f)s::date) AND %(t)s GROUP BY mes""",
+}
+
+
+def _record_checksums(dw: psycopg.Connection, run_id: int, e: Entity, window: tuple[date, date], phase: str) -> None:
+    dw.execute(
+        "INSERT INTO audit.reprocess_checksum (run_id, entity, dia, fase, linhas, receita, custo, quantidade, checksum) "
+        f"SELECT %(run)s, %(entity)s, x.*, %(phase)s FROM ({CHECKSUM_SQL[e.name]}) AS x",
+        {"run": run_id, "entity": e.name, "phase": phase, "f": window[0], "t": window[1]})
+
+
+def reprocess_evidence(run_id: int) -> list[dict]:
+    """Per-day before/after checksums of a reprocess run, with whether each day changed."""
+    with db.connect("dw", "etl") as dw:
+        cur = dw.execute("""
+            SELECT coalesce(a.entity, b.entity) AS entity, coalesce(a.dia, b.dia) AS dia,
+                   a.receita AS receita_antes, b.receita AS receita_depois,
+                   a.linhas AS linhas_antes, b.linhas AS linhas_depois,
+                   a.checksum IS NOT DISTINCT FROM b.checksum AS igual
+            FROM (SELECT * FROM audit.reprocess_checksum WHERE run_id = %(r)s AND fase = 'antes') a
+            FULL JOIN (SELECT * FROM audit.reprocess_checksum WHERE run_id = %(r)s AND fase = 'depois') b
+                   ON a.entity = b.entity AND a.dia = b.dia
+            ORDER BY 1, 2""", {"r": run_id})
+        cols = [c.name for c in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def plan() -> list[dict]:
+    """Each entity's window and how many source rows it would read; changes nothing."""
+    out = []
+    with db.connect("dw", "etl", autocommit=True) as dw, db.connect("oltp", "etl", autocommit=True) as shop:
+        for e in ENTITIES:
+            window = _window(dw, shop, e)
+            params = {"since": window["since"], "until": window["until"]}
+            counts = {s: extract.count_rows(shop, s, params) for s in e.sources}
+            out.append({"entity": e.name, "watermark": window["watermark"], "since": window["since"],
+                        "until": window["until"], "rows": counts})
+    return out
+
+
+def status(limit: int = 10) -> dict:
+    """Last runs, the entities of the latest one, watermarks and data freshness."""
+    with db.connect("dw", "etl") as dw:
+        def rows(query, params=()):
+            cur = dw.execute(query, params)
+            cols = [c.name for c in cur.description]
+            return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+        result = {
+            "runs": rows("SELECT run_id, command, status, business_date, started_at, "
+                         "round(extract(epoch FROM coalesce(finished_at, clock_timestamp()) - started_at)::numeric, 1) AS seconds, "
+                         "failed_step, error_message FROM audit.etl_run ORDER BY run_id DESC LIMIT %s", (limit,)),
+            "watermarks": rows("SELECT entity, watermark::text AS watermark, last_run_id FROM ctl.etl_control ORDER BY entity"),
+            "freshness": rows("SELECT (SELECT max(d.data) FROM fact.fact_vendas f JOIN dim.dim_data d USING (data_sk) "
+                              "WHERE f.data_sk > 0) AS ultima_venda, (SELECT max(finished_at) FROM audit.etl_run "
+                              "WHERE status = 'succeeded') AS ultima_carga_ok")[0],
+        }
+        last = result["runs"][0]["run_id"] if result["runs"] else None
+        result["entities"] = rows(
+            "SELECT entity, rows_read, rows_inserted, rows_updated, rows_deleted, rows_unchanged, rows_rejected, "
+            "round(extract(epoch FROM finished_at - started_at)::numeric, 3) AS seconds "
+            "FROM audit.etl_run_entity WHERE run_id = %s ORDER BY finished_at", (last,)) if last else []
+    return result

@@ -1,0 +1,45 @@
+"""The load order, as data: which staging tables feed which procedure, dimensions first.
+
+Each entity is loaded in one warehouse transaction: its staging tables are truncated
+and refilled from the shop, then its procedure runs (MERGE + watermark + audit row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str                      # ctl.etl_control.entity and audit.etl_run_entity.entity
+    sources: tuple[str, ...]       # stg tables, each filled by database/extract/<source>.sql
+    kind: str                      # 'dim' or 'fact'
+    window_sources: tuple[str, ...] = ()  # reprocess: database/extract/<source>__window.sql
+
+    @property
+    def procedure(self) -> str:
+        return f"etl.load_{self.name}"
+
+
+ENTITIES: tuple[Entity, ...] = (
+    Entity("dim_regiao", ("regions",), "dim"),
+    Entity("dim_equipe", ("teams",), "dim"),
+    Entity("dim_vendedor", ("sellers",), "dim"),
+    Entity("dim_cliente", ("customers",), "dim"),
+    Entity("dim_produto", ("products",), "dim"),
+    Entity("dim_desconto", ("discounts",), "dim"),
+    Entity("fact_vendas", ("order_lines", "deleted_rows"), "fact", ("order_lines", "deleted_rows")),
+    Entity("fact_descontos", ("order_lines", "deleted_rows"), "fact", ("order_lines", "deleted_rows")),
+    Entity("fact_metas", ("sales_targets", "deleted_rows"), "fact", ("sales_targets", "deleted_rows")),
+)
+
+# Run after the entities, in the same run, only when the procedure exists (aggregates
+# kept current by the load: see database/procs/etl.refresh_*.sql).
+POST_LOAD = ("etl.refresh_agg_vendas_diarias",)
+
+
+def entity(name: str) -> Entity:
+    for e in ENTITIES:
+        if e.name == name:
+            return e
+    raise KeyError(name)
