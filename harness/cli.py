@@ -155,12 +155,22 @@ def load_daily(
 ) -> None:
     """The main job: extract every source table's changes since its watermark and load dimensions then facts.
 
-    Exit codes: 0 succeeded, 1 failed, 4 another run holds the lock, 5 database unreachable."""
-    from harness import load
+    Runs the quality gates after loading. Exit codes: 0 succeeded, 1 failed, 3 blocked by a quality
+    check, 4 another run holds the lock, 5 database unreachable. Alerts on failure (HARNESS_ALERT_URLS)."""
+    from harness import jobs
 
     business = date.date() if date else None
-    summary = run(load.load_daily, business, trigger, _progress())
+    summary = run(jobs.load_daily_job, business, trigger, _progress())
     _print_summary(summary)
+    _print_checks(summary.checks)
+
+
+def _print_checks(results) -> None:
+    failed = [r for r in results if r.status != "pass"]
+    out.print(f"quality: {len(results) - len(failed)} of {len(results)} checks passed")
+    for r in failed:
+        out.print(f"  [{'red' if r.check.severity == 'block' else 'yellow'}]{r.status}[/] {r.check.name} "
+                  f"({r.check.severity}): {len(r.offending)} offending row(s) {r.message or ''}")
 
 
 @app.command()
@@ -222,6 +232,52 @@ def status(limit: Annotated[int, typer.Option(help="How many recent runs to show
     out.print(wm)
     fresh = info["freshness"]
     out.print(f"data up to {fresh['ultima_venda'] or '-'}; last successful load finished {fresh['ultima_carga_ok'] or '-'}")
+
+
+# ---------------------------------------------------------------- quality, smoke, sla
+@app.command()
+def quality(run_id: Annotated[Optional[int], typer.Option(help="Attach results to this run; default: the latest run.")] = None,
+            check: Annotated[Optional[list[str]], typer.Option(help="Only these checks (repeatable).")] = None) -> None:
+    """Run the quality checks (database/checks/*.sql plus shop-vs-warehouse reconciliation and freshness).
+
+    Exit code 3 when a blocking check fails; failing rows are kept in dq.check_failed_row."""
+    from harness import errors, load, quality as quality_mod
+
+    if run_id is None:
+        runs_ = run(load.status, 1)["runs"]
+        if not runs_:
+            err.print("error: no run yet: run `harness load-daily` first")
+            raise typer.Exit(2)
+        run_id = runs_[0]["run_id"]
+    results = run(quality_mod.run_checks, run_id, check)
+    _print_checks(results)
+    if any(r.blocking for r in results):
+        raise typer.Exit(errors.QualityGateFailed.exit_code)
+
+
+@app.command()
+def smoke() -> None:
+    """After a load: the latest business day is in every fact, every mart view answers as bi_reader,
+    key totals are plausible. Exit code 1 when any line fails."""
+    from harness import smoke as smoke_mod
+
+    lines = run(smoke_mod.run_smoke)
+    for line in lines:
+        out.print(f"{'[green]ok[/]' if line.ok else '[red]FAIL[/]'}  {line.name}: {line.detail}", highlight=False)
+    if not all(line.ok for line in lines):
+        raise typer.Exit(1)
+
+
+@app.command("check-sla")
+def check_sla() -> None:
+    """Check that yesterday's data was loaded by 08:00 America/Sao_Paulo (HARNESS_SLA_HOUR, HARNESS_SLA_TZ);
+    alerts once per missed day, also when the scheduled run never happened. Exit code 1 on a breach."""
+    from harness import sla
+
+    result = run(sla.check_sla)
+    out.print(("[green]SLA ok[/]: " if result.ok else "[red]SLA breach[/]: ") + result.message, highlight=False)
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 # ---------------------------------------------------------------- test

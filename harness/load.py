@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import psycopg
 
-from harness import db, extract, logs, runs
+from harness import db, extract, logs, quality, runs
 from harness.steps import ENTITIES, POST_LOAD, Entity, entity as entity_by_name
 
 DEFAULT_OVERLAP_MINUTES = 10
@@ -35,6 +35,11 @@ class RunSummary:
     status: str
     seconds: float
     entities: list[dict] = field(default_factory=list)
+    checks: list = field(default_factory=list)      # quality.Result of this run
+
+    @property
+    def failed_checks(self) -> list:
+        return [c for c in self.checks if c.status != "pass"]
 
 
 def _window(dw: psycopg.Connection, shop: psycopg.Connection, e: Entity) -> dict:
@@ -158,7 +163,25 @@ def load_daily(business_date: date | None = None, trigger: str = "manual",
     with runs.exclusive_run("load-daily", trigger, business_date,
                             {"overlap_minutes": overlap_minutes()}) as run:
         _run_entities(run, list(ENTITIES), None, progress)
-    return _summary(run.run_id, started)
+        checks = _quality_gate(run, progress)
+    summary = _summary(run.run_id, started)
+    summary.checks = checks
+    return summary
+
+
+def _quality_gate(run: runs.Run, progress: Progress | None) -> list:
+    """Run the quality catalog; a failing blocking check ends the run as 'blocked'."""
+    run.set_step("quality")
+    if progress:
+        progress("quality", "start")
+    results = quality.run_checks(run.run_id)
+    if progress:
+        progress("quality", "done")
+    blocking = [r.check.name for r in results if r.blocking]
+    if blocking:
+        run.final_status = "blocked"
+        logs.get_logger().error("quality_gate_blocked", checks=blocking)
+    return results
 
 
 def reprocess(date_from: date, date_to: date, entity: str | None = None, trigger: str = "manual",

@@ -37,6 +37,7 @@ class Run:
     conn: psycopg.Connection     # autocommit, holds the advisory lock
     command: str
     step: str | None = None
+    final_status: str = "succeeded"   # a run may end 'blocked' (quality gate) without an exception
 
     def set_step(self, step: str) -> None:
         self.step = step
@@ -93,9 +94,10 @@ def exclusive_run(command: str, trigger: str = "manual", business_date: date | N
             _close_failed(run, exc)
             raise
         else:
-            conn.execute("UPDATE audit.etl_run SET status = 'succeeded', finished_at = clock_timestamp() "
-                         "WHERE run_id = %s", (run_id,))
-            log.info("run_succeeded")
+            conn.execute("UPDATE audit.etl_run SET status = %s, finished_at = clock_timestamp(), failed_step = %s "
+                         "WHERE run_id = %s", (run.final_status, None if run.final_status == "succeeded" else run.step,
+                                               run_id))
+            log.info("run_finished", status=run.final_status)
         finally:
             logs.unbind_run()
     finally:
@@ -104,6 +106,10 @@ def exclusive_run(command: str, trigger: str = "manual", business_date: date | N
 
 def _close_failed(run: Run, exc: BaseException) -> None:
     log = logs.get_logger()
+    try:  # let callers (alerts) name the run and the step without another query
+        exc.run_id, exc.step = run.run_id, run.step  # type: ignore[attr-defined]
+    except AttributeError:
+        pass
     sqlstate = getattr(exc, "sqlstate", None)
     message = _one_line(exc)
     status = getattr(exc, "run_status", "failed")

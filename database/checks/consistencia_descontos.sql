@@ -1,0 +1,12 @@
+-- check: consistencia_descontos
+-- severity: block
+-- description: Bruto = líquido + desconto em fact_vendas, e fact_descontos igual à linha de venda correspondente.
+SELECT item_pedido_id, 'fact_vendas' AS onde FROM fact.fact_vendas
+WHERE valor_bruto <> valor_total_liquido + valor_desconto OR valor_desconto > valor_bruto
+UNION ALL
+SELECT d.item_pedido_id, 'fact_descontos' FROM fact.fact_descontos d
+JOIN fact.fact_vendas v USING (item_pedido_id)
+WHERE d.valor_desconto_aplicado <> v.valor_desconto OR d.valor_com_desconto <> v.valor_total_liquido
+UNION ALL
+SELECT v.item_pedido_id, 'desconto_sem_linha_em_fact_descontos' FROM fact.fact_vendas v
+WHERE v.valor_desconto > 0 AND NOT EXISTS (SELECT 1 FROM fact.fact_descontos d WHERE d.item_pedido_id = v.item_pedido_id)

@@ -1,0 +1,151 @@
+"""Quality gates (RF-14): a catalog of checks run after every load, results kept per run.
+
+A check is a file `database/checks/<name>.sql` whose header declares its severity and
+description and whose query returns the offending rows (no rows = pass). Two checks
+compare the shop with the warehouse and so run in Python over two connections:
+`reconciliacao_diaria` (revenue, cost, quantity and orders per day, exact) and
+`atualidade_fatos` (each fact holds the shop's latest day/month).
+A failing `block` check fails the run; a failing `warn` check is recorded and reported.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from harness import db
+from harness.paths import database_dir
+
+MAX_KEPT_ROWS = 1000
+HEADER = re.compile(r"^--\s*(check|severity|description):\s*(.+)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    severity: str
+    description: str
+    sql: str | None = None      # None: a Python check comparing shop and warehouse
+
+
+@dataclass
+class Result:
+    check: Check
+    status: str                 # pass, fail, error
+    offending: list[dict] = field(default_factory=list)
+    figure: Decimal | None = None
+    message: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def blocking(self) -> bool:
+        return self.status != "pass" and self.check.severity == "block"
+
+
+PYTHON_CHECKS = (
+    Check("reconciliacao_diaria", "block",
+          "Receita, custo, quantidade e pedidos por dia iguais na loja (OLTP) e no warehouse, ao centavo."),
+    Check("atualidade_fatos", "block",
+          "Cada fato tem o último dia (vendas, descontos) ou mês (metas) presente na loja."),
+)
+
+
+def load_catalog(folder: Path | None = None) -> list[Check]:
+    checks = []
+    for path in sorted((folder or database_dir() / "checks").glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        meta = dict(HEADER.findall(text))
+        if meta.get("check") != path.stem or meta.get("severity") not in ("block", "warn") or not meta.get("description"):
+            raise ValueError(f"{path}: header must give '-- check: {path.stem}', '-- severity: block|warn' and a description")
+        checks.append(Check(path.stem, meta["severity"], meta["description"].strip(), text))
+    return checks + list(PYTHON_CHECKS)
+
+
+def _rows(cur: psycopg.Cursor) -> list[dict]:
+    cols = [c.name for c in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection) -> list[dict]:
+    folder = database_dir() / "checks" / "reconcile"
+    source = {r["dia"]: r for r in _rows(shop.execute((folder / "shop_daily.sql").read_text().encode()))}
+    target = {r["dia"]: r for r in _rows(dw.execute((folder / "warehouse_daily.sql").read_text().encode()))}
+    offending = []
+    for day in sorted(set(source) | set(target)):
+        s, t = source.get(day, {}), target.get(day, {})
+        for measure in ("receita", "custo", "quantidade", "pedidos"):
+            if s.get(measure) != t.get(measure):
+                offending.append({"dia": day, "medida": measure, "loja": s.get(measure), "warehouse": t.get(measure)})
+    return offending
+
+
+def _freshness(dw: psycopg.Connection, shop: psycopg.Connection) -> list[dict]:
+    shop_day, shop_month = shop.execute(
+        "SELECT max((o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date) FROM shop.orders o "
+        "WHERE o.status IN ('created','approved','invoiced','processing','shipped','delivered') "
+        "AND EXISTS (SELECT 1 FROM shop.order_items i WHERE i.order_id = o.order_id), "
+        "(SELECT max(month) FROM shop.sales_targets)").fetchone()
+    dw_day, dw_month = dw.execute(
+        "SELECT (SELECT max(d.data) FROM fact.fact_vendas f JOIN dim.dim_data d USING (data_sk) WHERE NOT f.eh_cancelado), "
+        "(SELECT max(mes) FROM fact.fact_metas)").fetchone()
+    out = []
+    if shop_day is not None and (dw_day is None or dw_day < shop_day):
+        out.append({"fato": "fact_vendas", "ultimo_dia_loja": shop_day, "ultimo_dia_warehouse": dw_day})
+    if shop_month is not None and (dw_month is None or dw_month < shop_month):
+        out.append({"fato": "fact_metas", "ultimo_mes_loja": shop_month, "ultimo_mes_warehouse": dw_month})
+    return out
+
+
+def run_checks(run_id: int, only: list[str] | None = None) -> list[Result]:
+    """Run the catalog (or some checks) for a run; store results and offending rows."""
+    catalog = [c for c in load_catalog() if not only or c.name in only]
+    results = []
+    with db.connect("dw", "etl", autocommit=True) as dw, db.connect("oltp", "etl", autocommit=True) as shop:
+        for check in catalog:
+            started = time.perf_counter()
+            try:
+                if check.sql is not None:
+                    params = {"run_id": run_id} if "%(run_id)s" in check.sql else None
+                    query = check.sql if params else check.sql.encode()
+                    offending = _rows(dw.execute(query, params))
+                elif check.name == "reconciliacao_diaria":
+                    offending = _reconcile(dw, shop)
+                else:
+                    offending = _freshness(dw, shop)
+                result = Result(check, "fail" if offending else "pass", offending, Decimal(len(offending)))
+            except psycopg.Error as exc:
+                result = Result(check, "error", message=f"{exc.diag.message_primary or exc} [SQLSTATE {exc.sqlstate}]")
+            result.seconds = time.perf_counter() - started
+            _store(dw, run_id, result)
+            results.append(result)
+    return results
+
+
+def _store(dw: psycopg.Connection, run_id: int, result: Result) -> None:
+    with dw.transaction():
+        dw.execute(
+            "INSERT INTO dq.check_result (run_id, check_name, severity, status, offending_rows, figure, message, seconds)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (run_id, check_name) DO UPDATE SET"
+            " status = EXCLUDED.status, offending_rows = EXCLUDED.offending_rows, figure = EXCLUDED.figure,"
+            " message = EXCLUDED.message, checked_at = clock_timestamp(), seconds = EXCLUDED.seconds",
+            (run_id, result.check.name, result.check.severity, result.status, len(result.offending),
+             result.figure, result.message, round(result.seconds, 3)))
+        dw.execute("DELETE FROM dq.check_failed_row WHERE run_id = %s AND check_name = %s", (run_id, result.check.name))
+        if result.offending:
+            with dw.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO dq.check_failed_row (run_id, check_name, row_number, row_data) VALUES (%s, %s, %s, %s)",
+                    [(run_id, result.check.name, i + 1, Jsonb(row, dumps=_dumps))
+                     for i, row in enumerate(result.offending[:MAX_KEPT_ROWS])])
+
+
+def _dumps(obj) -> str:
+    import json
+
+    return json.dumps(obj, default=str)
