@@ -280,6 +280,38 @@ def check_sla() -> None:
         raise typer.Exit(1)
 
 
+# ---------------------------------------------------------------- simulate
+@app.command()
+def simulate(
+    days: Annotated[int, typer.Option(min=1, help="How many business days to run.")] = 10,
+    start: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"],
+                     help="First day, YYYY-MM-DD; default: the day after the shop's last order.")] = None,
+    bad_rows: Annotated[float, typer.Option(help="Share of bad rows injected into the shop each day.")] = 0.01,
+    fail_on_day: Annotated[int, typer.Option(help="Day on which a transient failure is injected (0: none).")] = 3,
+) -> None:
+    """Run N business days unattended (CA-01): advance the shop, load-daily with quality gates, smoke test;
+    one transient failure is injected and recovered by a retry. Exit code 1 if any day ends failed."""
+    from harness import simulate as sim
+
+    table = Table(title=f"simulation of {days} business days")
+    for col in ("day", "status", "attempts", "fact rows", "rejected", "seconds", "checks", "smoke"):
+        table.add_column(col)
+
+    def on_day(r) -> None:
+        err.print(f"  {r.day:%d/%m/%Y}: {r.status} ({r.seconds}s)", highlight=False)
+
+    results = run(sim.simulate, days, start.date() if start else None, bad_rows, fail_on_day or None, 7, on_day)
+    for r in results:
+        table.add_row(f"{r.day:%d/%m/%Y}", r.status, str(r.attempts), str(r.rows), str(r.rejected), str(r.seconds),
+                      f"{r.checks_passed}/{r.checks_total}", "ok" if r.smoke_ok else "FAIL")
+    out.print(table)
+    for r in results:
+        for note in r.notes:
+            out.print(f"  {r.day:%d/%m/%Y}: {note}", highlight=False)
+    if any(r.status != "succeeded" for r in results):
+        raise typer.Exit(1)
+
+
 # ---------------------------------------------------------------- test
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def test(ctx: typer.Context) -> None:
