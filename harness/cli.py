@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -309,6 +310,40 @@ def simulate(
         for note in r.notes:
             out.print(f"  {r.day:%d/%m/%Y}: {note}", highlight=False)
     if any(r.status != "succeeded" for r in results):
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------- backup
+@app.command()
+def backup(file: Annotated[Path, typer.Argument(help="Archive to write (tar of pg_dump custom-format dumps).")]) -> None:
+    """Back up the shop and the warehouse databases into one archive file."""
+    from harness import backup as backup_mod
+
+    manifest = run(backup_mod.backup, file)
+    out.print(f"backup written to {file}: {', '.join(d['name'] for d in manifest['databases'].values())}")
+
+
+@app.command()
+def restore(file: Annotated[Path, typer.Argument(help="Archive written by `harness backup`.")]) -> None:
+    """Restore a backup into a server where the databases do not exist yet (a fresh server)."""
+    from harness import backup as backup_mod
+
+    manifest = run(backup_mod.restore, file)
+    out.print(f"restored {', '.join(d['name'] for d in manifest['databases'].values())} from {file}")
+
+
+# ---------------------------------------------------------------- doctor
+@app.command()
+def doctor() -> None:
+    """Check configuration, connectivity, server version, pgTAP, roles and grants, migrations,
+    the last run and the SLA; one line each with what to do. Exit code 1 if anything is wrong."""
+    from harness import doctor as doctor_mod
+
+    lines = run(doctor_mod.diagnose)
+    for line in lines:
+        mark = "[green]ok[/]     " if line.ok else "[red]problem[/]"
+        out.print(f"{mark} {line.aspect}: {line.detail}" + ("" if line.ok else f"  -> {line.fix}"), highlight=False)
+    if not all(line.ok for line in lines):
         raise typer.Exit(1)
 
 
