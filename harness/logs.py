@@ -1,38 +1,56 @@
 """Structured JSON logs (RNF-05): one line per event, every line of a run carrying its run_id.
 
-Lines go to `$HARNESS_HOME/logs/harness.jsonl`. Exceptions are logged by type and
+Lines go to `$HARNESS_HOME/logs/harness.jsonl`, and also to stdout when
+HARNESS_LOG_STDOUT=1 (what the systemd units and cron examples set, so the scheduler's
+journal holds them too). Exceptions are logged by type and
 message only: structlog's rich/better-exceptions renderers print local variables,
 which can hold connection strings, so they are never used here.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import structlog
 
 from harness.config import load_settings
 
-_configured: Path | None = None
+_configured: tuple | None = None
 
 
-def _file_logger_factory(path: Path):
+class _Tee:
+    """structlog logger writing each rendered line to several streams (structlog has
+    one-stream loggers only; a logging.Handler setup would be longer than this)."""
+
+    def __init__(self, streams):
+        self._streams = streams
+
+    def msg(self, message: str) -> None:
+        for stream in self._streams:
+            stream.write(message + "\n")
+            stream.flush()
+
+    info = warning = error = debug = critical = exception = msg
+
+
+def _logger_factory(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
+    streams = [open(path, "a", encoding="utf-8")]  # noqa: SIM115 - kept open for the process
+    if os.environ.get("HARNESS_LOG_STDOUT") == "1":
+        streams.append(sys.stdout)
 
     def factory(*_args):
-        return structlog.WriteLogger(open(path, "a", encoding="utf-8", buffering=1))  # noqa: SIM115
+        return _Tee(streams)
     return factory
 
 
 def configure() -> None:
     global _configured
     path = load_settings().log_dir / "harness.jsonl"
-    if _configured == path:
+    key = (path, os.environ.get("HARNESS_LOG_STDOUT"))
+    if _configured == key:
         return
     processors = [
         structlog.contextvars.merge_contextvars,
@@ -40,9 +58,9 @@ def configure() -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.JSONRenderer(default=str),
     ]
-    structlog.configure(processors=processors, logger_factory=_file_logger_factory(path),
+    structlog.configure(processors=processors, logger_factory=_logger_factory(path),
                         cache_logger_on_first_use=False)
-    _configured = path
+    _configured = key
 
 
 def get_logger(**bind):
