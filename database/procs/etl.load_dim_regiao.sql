@@ -35,11 +35,11 @@ BEGIN
                s.updated_at,
                CASE WHEN s.region_id IS NULL THEN 'null_key'
                     WHEN s.region_id = '-1' THEN 'reserved_key' END AS rule,
-               to_jsonb(s) AS raw
+               s AS src
         FROM stg.regions AS s
     ), rejected AS (
         INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
-        SELECT p_run_id, 'dim_regiao', x.region_id, x.rule, x.raw
+        SELECT p_run_id, 'dim_regiao', x.region_id, x.rule, to_jsonb(x.src)
         FROM screened AS x
         WHERE x.rule IS NOT NULL
         RETURNING 1
