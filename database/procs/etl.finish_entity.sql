@@ -7,8 +7,9 @@
 --   watermark_from / watermark_to in the audit row are the watermark before and after.
 -- Source/target: ctl.etl_control (upsert), audit.etl_run_entity (insert).
 -- Called by: the etl.load_* procedures, last, in the caller's transaction.
--- Rerun: a second call for the same (run, entity) fails on the audit primary key: one audit row
---   per entity per run.  Does not commit.
+-- Rerun: a second call for the same (run, entity) (e.g. a reprocess run that loads a period in
+--   several windows) adds its counts to that run's row and moves watermark_to; the CHECK still
+--   holds for the sums.  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.finish_entity(p_run_id bigint, p_entity text, p_started_at timestamptz,
                                               p_watermark_to timestamptz, p_rows_read bigint,
                                               p_rows_inserted bigint, p_rows_updated bigint,
@@ -37,10 +38,19 @@ BEGIN
        SET watermark = v_to, last_run_id = p_run_id, updated_at = clock_timestamp()
      WHERE c.entity = p_entity;
 
-    INSERT INTO audit.etl_run_entity (run_id, entity, rows_read, rows_inserted, rows_updated, rows_deleted,
+    INSERT INTO audit.etl_run_entity AS e (run_id, entity, rows_read, rows_inserted, rows_updated, rows_deleted,
                                       rows_unchanged, rows_rejected, watermark_from, watermark_to, started_at)
     VALUES (p_run_id, p_entity, p_rows_read, p_rows_inserted, p_rows_updated, p_rows_deleted,
-            v_unchanged, p_rows_rejected, v_from, v_to, p_started_at);
+            v_unchanged, p_rows_rejected, v_from, v_to, p_started_at)
+    ON CONFLICT (run_id, entity) DO UPDATE
+       SET rows_read      = e.rows_read      + excluded.rows_read,
+           rows_inserted  = e.rows_inserted  + excluded.rows_inserted,
+           rows_updated   = e.rows_updated   + excluded.rows_updated,
+           rows_deleted   = e.rows_deleted   + excluded.rows_deleted,
+           rows_unchanged = e.rows_unchanged + excluded.rows_unchanged,
+           rows_rejected  = e.rows_rejected  + excluded.rows_rejected,
+           watermark_to   = excluded.watermark_to,
+           finished_at    = excluded.finished_at;
 END
 $$;
 
