@@ -81,7 +81,7 @@ BEGIN
         FROM stg.sales_targets AS s
     ), rejected AS (
         INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
-        SELECT p_run_id, 'fact_metas', x.seller_id || '|' || to_char(x.src.month, 'YYYY-MM-DD'), x.rule, to_jsonb(x.src)
+        SELECT p_run_id, 'fact_metas', x.seller_id || '|' || to_char((x.src).month, 'YYYY-MM-DD'), x.rule, to_jsonb(x.src)
         FROM screened AS x
         WHERE x.rule IS NOT NULL
         RETURNING 1
