@@ -1,0 +1,31 @@
+-- etl.ensure_inferred_clientes: inferred members of dim.dim_cliente for natural keys not loaded yet.
+-- Purpose: a fact (or a child dimension) may reference a cliente_id that dim.dim_cliente does not hold yet
+--   (late-arriving dimension row); rather than drop or misattribute the row, insert a placeholder
+--   with inferido = true and nome 'Não informado (inferido)',
+--     regiao_sk -1 (its region is unknown until the real row arrives)
+--   The real row, when it arrives, completes it (etl.load_dim_cliente sets inferido = false).
+-- Source: p_ids (NULLs and duplicates ignored; NULL references map to the unknown member -1 in
+--   the caller).  Target: dim.dim_cliente.  Returns the number of members inserted.
+-- Called by: etl.load_* procedures that resolve cliente_id.  Rerun: keys already present are skipped
+--   (NOT EXISTS first, so no identity values are burnt; ON CONFLICT guards a concurrent insert).
+-- Does not commit.
+CREATE OR REPLACE FUNCTION etl.ensure_inferred_clientes(p_run_id bigint, p_ids text[])
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_count integer;
+BEGIN
+    INSERT INTO dim.dim_cliente (cliente_id, nome, inferido, inserted_run_id)
+    SELECT k.id, 'Não informado (inferido)', true, p_run_id
+    FROM (SELECT DISTINCT u.id FROM unnest(p_ids) AS u(id) WHERE u.id IS NOT NULL) AS k
+    WHERE NOT EXISTS (SELECT 1 FROM dim.dim_cliente AS d WHERE d.cliente_id = k.id)
+    ON CONFLICT (cliente_id) DO NOTHING;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$$;
+
+COMMENT ON FUNCTION etl.ensure_inferred_clientes(bigint, text[]) IS
+    'Inserts inferred (inferido = true) members of dim.dim_cliente for natural keys it does not hold yet; returns how many.';

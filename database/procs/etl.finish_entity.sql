@@ -1,0 +1,58 @@
+-- etl.finish_entity: the common tail of every etl.load_* procedure.
+-- Purpose: advance the entity's watermark in ctl.etl_control to greatest(current, p_watermark_to)
+--   (a NULL p_watermark_to keeps it), record last_run_id, and insert the entity's
+--   audit.etl_run_entity row with rows_unchanged = read - inserted - updated - rejected, so the
+--   table's CHECK (read = inserted + updated + unchanged + rejected) holds by construction; a
+--   negative remainder means the caller counted wrong and raises internal_error (XX000).
+--   watermark_from / watermark_to in the audit row are the watermark before and after.
+-- Source/target: ctl.etl_control (upsert), audit.etl_run_entity (insert).
+-- Called by: the etl.load_* procedures, last, in the caller's transaction.
+-- Rerun: a second call for the same (run, entity) (e.g. a reprocess run that loads a period in
+--   several windows) adds its counts to that run's row and moves watermark_to; the CHECK still
+--   holds for the sums.  Does not commit.
+CREATE OR REPLACE PROCEDURE etl.finish_entity(p_run_id bigint, p_entity text, p_started_at timestamptz,
+                                              p_watermark_to timestamptz, p_rows_read bigint,
+                                              p_rows_inserted bigint, p_rows_updated bigint,
+                                              p_rows_deleted bigint, p_rows_rejected bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_from      timestamptz;
+    v_to        timestamptz;
+    v_unchanged bigint := p_rows_read - p_rows_inserted - p_rows_updated - p_rows_rejected;
+BEGIN
+    IF p_entity IS NULL OR p_run_id IS NULL OR p_started_at IS NULL THEN
+        RAISE EXCEPTION 'p_run_id, p_entity and p_started_at are required' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF v_unchanged < 0 THEN
+        RAISE EXCEPTION '%: counts do not add up: read % < inserted % + updated % + rejected %',
+                        p_entity, p_rows_read, p_rows_inserted, p_rows_updated, p_rows_rejected
+            USING ERRCODE = 'internal_error';
+    END IF;
+
+    INSERT INTO ctl.etl_control AS c (entity) VALUES (p_entity) ON CONFLICT (entity) DO NOTHING;
+    SELECT c.watermark INTO v_from FROM ctl.etl_control AS c WHERE c.entity = p_entity FOR UPDATE;
+    v_to := greatest(v_from, p_watermark_to);
+    UPDATE ctl.etl_control AS c
+       SET watermark = v_to, last_run_id = p_run_id, updated_at = clock_timestamp()
+     WHERE c.entity = p_entity;
+
+    INSERT INTO audit.etl_run_entity AS e (run_id, entity, rows_read, rows_inserted, rows_updated, rows_deleted,
+                                      rows_unchanged, rows_rejected, watermark_from, watermark_to, started_at)
+    VALUES (p_run_id, p_entity, p_rows_read, p_rows_inserted, p_rows_updated, p_rows_deleted,
+            v_unchanged, p_rows_rejected, v_from, v_to, p_started_at)
+    ON CONFLICT (run_id, entity) DO UPDATE
+       SET rows_read      = e.rows_read      + excluded.rows_read,
+           rows_inserted  = e.rows_inserted  + excluded.rows_inserted,
+           rows_updated   = e.rows_updated   + excluded.rows_updated,
+           rows_deleted   = e.rows_deleted   + excluded.rows_deleted,
+           rows_unchanged = e.rows_unchanged + excluded.rows_unchanged,
+           rows_rejected  = e.rows_rejected  + excluded.rows_rejected,
+           watermark_to   = excluded.watermark_to,
+           finished_at    = excluded.finished_at;
+END
+$$;
+
+COMMENT ON PROCEDURE etl.finish_entity(bigint, text, timestamptz, timestamptz, bigint, bigint, bigint, bigint, bigint) IS
+    'Advances an entity''s watermark (monotone) and writes its audit.etl_run_entity row (unchanged = read - ins - upd - rej).';

@@ -1,0 +1,72 @@
+-- etl.load_dim_regiao: loads dim.dim_regiao (type 1) from stg.regions.
+-- Source: stg.regions (the extraction window, filled by the harness in the same transaction).
+-- Target: dim.dim_regiao; grain: one row per region (regiao_id).
+-- Called by: harness load-daily / reprocess, as CALL etl.load_dim_regiao(run_id, watermark_to), one
+--   transaction per entity (see BRIEF load contract). p_reprocess_from/to are checked but ignored:
+--   a type-1 dimension has no date window.
+-- Screens (rows go to audit.rejected_rows with entity 'dim_regiao'):
+--   null_key      region_id IS NULL
+--   reserved_key  region_id = '-1' (the unknown member's key; never overwritten from the source)
+--   A blank or NULL name is NOT a rejection: the row is kept with nome 'Não informado' (the key is
+--   what facts need; the name can be fixed at the source and arrives with the next change).
+-- Load: dedup by region_id (latest updated_at wins; losers count as unchanged), MERGE updating
+--   only changed rows; an inferred member (inferido = true) is completed by its real row
+--   (inferido -> false) and counted as an update.
+-- Audit: rows_read = stg rows; inserted/updated from merge_action(); rejected; unchanged = rest.
+-- Rerun: the same staging rows update nothing (counts 0 inserted/0 updated).  Does not commit.
+CREATE OR REPLACE PROCEDURE etl.load_dim_regiao(p_run_id bigint, p_watermark_to timestamptz,
+                                                p_reprocess_from date DEFAULT NULL,
+                                                p_reprocess_to date DEFAULT NULL)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_started  timestamptz := clock_timestamp();
+    v_read     bigint;
+    v_rejected bigint;
+    v_inserted bigint;
+    v_updated  bigint;
+BEGIN
+    CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
+
+    WITH screened AS (
+        SELECT s.region_id,
+               coalesce(nullif(btrim(s.name), ''), 'Não informado') AS nome,
+               s.updated_at,
+               CASE WHEN s.region_id IS NULL THEN 'null_key'
+                    WHEN s.region_id = '-1' THEN 'reserved_key' END AS rule,
+               s AS src
+        FROM stg.regions AS s
+    ), rejected AS (
+        INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
+        SELECT p_run_id, 'dim_regiao', x.region_id, x.rule, to_jsonb(x.src)
+        FROM screened AS x
+        WHERE x.rule IS NOT NULL
+        RETURNING 1
+    ), merged AS (
+        MERGE INTO dim.dim_regiao AS t
+        USING (SELECT DISTINCT ON (x.region_id) x.region_id, x.nome
+               FROM screened AS x
+               WHERE x.rule IS NULL
+               ORDER BY x.region_id, x.updated_at DESC NULLS LAST) AS s
+        ON t.regiao_id = s.region_id
+        WHEN MATCHED AND (t.nome, t.inferido) IS DISTINCT FROM (s.nome, false) THEN
+            UPDATE SET nome = s.nome, inferido = false, updated_run_id = p_run_id
+        WHEN NOT MATCHED THEN
+            INSERT (regiao_id, nome, inferido, inserted_run_id)
+            VALUES (s.region_id, s.nome, false, p_run_id)
+        RETURNING merge_action() AS action
+    )
+    SELECT (SELECT count(*) FROM screened),
+           (SELECT count(*) FROM rejected),
+           (SELECT count(*) FILTER (WHERE m.action = 'INSERT') FROM merged AS m),
+           (SELECT count(*) FILTER (WHERE m.action = 'UPDATE') FROM merged AS m)
+      INTO v_read, v_rejected, v_inserted, v_updated;
+
+    CALL etl.finish_entity(p_run_id, 'dim_regiao', v_started, p_watermark_to,
+                           v_read, v_inserted, v_updated, 0, v_rejected);
+END
+$$;
+
+COMMENT ON PROCEDURE etl.load_dim_regiao(bigint, timestamptz, date, date) IS
+    'Carga tipo 1 de dim.dim_regiao a partir de stg.regions (MERGE só do que mudou; rejeita chave nula/reservada); não faz COMMIT.';

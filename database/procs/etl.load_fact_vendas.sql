@@ -1,0 +1,234 @@
+-- etl.load_fact_vendas: loads fact.fact_vendas (grain: order line) from stg.order_lines.
+-- Source: stg.order_lines (shop order_items LEFT JOIN orders, lines whose line or order changed in
+--   the window; seller_id = line seller else order seller; order_found = false for an orphan line)
+--   and stg.deleted_rows (tombstones of order_items and orders).  Target: fact.fact_vendas.
+-- Called by: harness load-daily / reprocess, CALL etl.load_fact_vendas(run_id, watermark_to
+--   [, reprocess_from, reprocess_to]), after the six dimension loads, one transaction.
+-- Order of work (set-based only, no row loops):
+--   1. arguments checked (etl.check_load_args); staging analyzed so a small delta is planned as
+--      index probes into the 1M-row fact (checked with EXPLAIN: nested loop over the delta with an
+--      index scan of fact_vendas_pkey, no scan of the fact).
+--   2. deletes (counted in rows_deleted; fact_descontos rows go with them by ON DELETE CASCADE):
+--      - lines tombstoned in stg.deleted_rows (table_name 'order_items', row_key = order_item_id),
+--        unless the line is in stg.order_lines (then it exists again at the source);
+--      - lines of orders tombstoned (table_name 'orders', row_key = order_id), unless the line is
+--        in stg.order_lines with order_found (the order exists again);
+--      - reprocess mode (p_reprocess_from/to given): stg holds EVERY line whose order date (São
+--        Paulo time) is in the window, so fact lines of that window absent from stg are deleted.
+--   3. screens; first failing rule wins, rows go to audit.rejected_rows (entity 'fact_vendas'):
+--      null_key               order_item_id, order_id or line_number NULL
+--      orphan_order           order_found is not true (the line's order is missing)
+--      unknown_status         status NULL or not in created, approved, invoiced, processing,
+--                             shipped, delivered, canceled, unavailable
+--      date_out_of_range      ordered_at NULL or its São Paulo date outside dim.dim_data
+--      quantity_not_positive  quantity NULL or <= 0
+--      negative_price         unit_price NULL or < 0, or unit_cost < 0
+--      discount_out_of_range  discount_amount < 0 or > quantity * unit_price (NULL counts as 0)
+--      returned_out_of_range  returned_quantity < 0 or > quantity (NULL counts as 0)
+--      duplicate_line         another order_item_id (accepted in stg, or already in the fact and
+--                             not superseded by stg) has the same order_id + line_number and a
+--                             smaller id (byte order): the smallest id is kept.
+--   4. references: customer, product, seller and discount ids not yet in their dimension become
+--      inferred members (etl.ensure_inferred_*); NULL ids map to the unknown member -1.
+--      equipe_sk = the seller's current equipe_sk (-1 for an inferred/unknown seller);
+--      regiao_sk = the customer's regiao_sk; desconto_sk from the order's discount_id.
+--      Time zone rule: data_sk = the order date in America/Sao_Paulo (the shop's business day),
+--      whatever the session TimeZone: to_char(ordered_at AT TIME ZONE 'America/Sao_Paulo', 'YYYYMMDD').
+--   5. MERGE on item_pedido_id (source deduplicated by order_item_id, latest updated_at wins),
+--      updating only rows whose values changed, stamping inserted_run_id / updated_run_id.
+--      Measures: valor_bruto = quantity * unit_price; valor_desconto = discount_amount;
+--      valor_total_liquido = bruto - desconto; custo_total = quantity * coalesce(unit_cost, 0);
+--      eh_cancelado = status in (canceled, unavailable) (kept: revenue KPIs filter it).
+--   6. watermark and audit row (etl.finish_entity): rows_read = stg.order_lines rows;
+--      unchanged = read - inserted - updated - rejected (includes dedup losers).
+-- A rejected change leaves the previous fact row as it was (last good version).
+-- Rerun: the same staging rows insert, update and delete nothing.  Does not commit.
+CREATE OR REPLACE PROCEDURE etl.load_fact_vendas(p_run_id bigint, p_watermark_to timestamptz,
+                                                 p_reprocess_from date DEFAULT NULL,
+                                                 p_reprocess_to date DEFAULT NULL)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_started  timestamptz := clock_timestamp();
+    v_read     bigint;
+    v_rejected bigint;
+    v_inserted bigint;
+    v_updated  bigint;
+    v_deleted  bigint := 0;
+    v_count    bigint;
+    v_min_date date;
+    v_max_date date;
+BEGIN
+    CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
+    ANALYZE stg.order_lines;
+    ANALYZE stg.deleted_rows;
+    SELECT min(d.data), max(d.data) INTO v_min_date, v_max_date FROM dim.dim_data AS d WHERE d.data_sk > 0;
+
+    -- 2. deletes
+    DELETE FROM fact.fact_vendas AS f
+    USING (SELECT DISTINCT d.row_key FROM stg.deleted_rows AS d
+           WHERE d.table_name = 'order_items'
+             AND NOT EXISTS (SELECT 1 FROM stg.order_lines AS s WHERE s.order_item_id = d.row_key)) AS k
+    WHERE f.item_pedido_id = k.row_key;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_deleted := v_deleted + v_count;
+
+    DELETE FROM fact.fact_vendas AS f
+    USING (SELECT DISTINCT d.row_key FROM stg.deleted_rows AS d WHERE d.table_name = 'orders') AS k
+    WHERE f.pedido_id = k.row_key
+      AND NOT EXISTS (SELECT 1 FROM stg.order_lines AS s
+                      WHERE s.order_item_id = f.item_pedido_id AND s.order_found);
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_deleted := v_deleted + v_count;
+
+    IF p_reprocess_from IS NOT NULL THEN
+        DELETE FROM fact.fact_vendas AS f
+        WHERE f.data_sk BETWEEN to_char(p_reprocess_from, 'YYYYMMDD')::integer
+                            AND to_char(p_reprocess_to, 'YYYYMMDD')::integer
+          AND NOT EXISTS (SELECT 1 FROM stg.order_lines AS s WHERE s.order_item_id = f.item_pedido_id);
+        GET DIAGNOSTICS v_count = ROW_COUNT;
+        v_deleted := v_deleted + v_count;
+    END IF;
+
+    -- 3. screens: every staging line with its rule (NULL = accepted), in a temporary table
+    IF to_regclass('pg_temp.etl_fact_vendas_linhas') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_fact_vendas_linhas;  -- a second call in the same transaction
+    END IF;
+    CREATE TEMPORARY TABLE etl_fact_vendas_linhas ON COMMIT DROP AS
+    SELECT s.*,
+           (s.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date AS data_local,
+           CASE
+               WHEN s.order_item_id IS NULL OR s.order_id IS NULL OR s.line_number IS NULL THEN 'null_key'
+               WHEN s.order_found IS NOT TRUE THEN 'orphan_order'
+               WHEN s.status IS NULL OR s.status NOT IN ('created', 'approved', 'invoiced', 'processing',
+                                                         'shipped', 'delivered', 'canceled', 'unavailable')
+                   THEN 'unknown_status'
+               WHEN s.ordered_at IS NULL
+                    OR (s.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date NOT BETWEEN v_min_date AND v_max_date
+                   THEN 'date_out_of_range'
+               WHEN s.quantity IS NULL OR s.quantity <= 0 THEN 'quantity_not_positive'
+               WHEN s.unit_price IS NULL OR s.unit_price < 0 OR s.unit_cost < 0 THEN 'negative_price'
+               WHEN coalesce(s.discount_amount, 0) < 0 OR coalesce(s.discount_amount, 0) > s.quantity * s.unit_price
+                   THEN 'discount_out_of_range'
+               WHEN coalesce(s.returned_quantity, 0) < 0 OR coalesce(s.returned_quantity, 0) > s.quantity
+                   THEN 'returned_out_of_range'
+           END AS rule
+    FROM stg.order_lines AS s;
+    ANALYZE pg_temp.etl_fact_vendas_linhas;  -- temp tables get no autovacuum: plan the next steps on real sizes
+
+    UPDATE pg_temp.etl_fact_vendas_linhas AS x
+       SET rule = 'duplicate_line'
+      FROM (SELECT c.order_item_id
+            FROM (SELECT u.order_item_id, u.from_stg,
+                         dense_rank() OVER (PARTITION BY u.order_id, u.line_number
+                                            ORDER BY u.order_item_id COLLATE "C") AS rk
+                  FROM (SELECT a.order_item_id, a.order_id, a.line_number, true AS from_stg
+                        FROM pg_temp.etl_fact_vendas_linhas AS a
+                        WHERE a.rule IS NULL
+                        UNION ALL
+                        SELECT f.item_pedido_id, f.pedido_id, f.linha, false
+                        FROM fact.fact_vendas AS f
+                        WHERE f.pedido_id IN (SELECT a.order_id FROM pg_temp.etl_fact_vendas_linhas AS a
+                                              WHERE a.rule IS NULL)
+                          AND NOT EXISTS (SELECT 1 FROM pg_temp.etl_fact_vendas_linhas AS a
+                                          WHERE a.order_item_id = f.item_pedido_id AND a.rule IS NULL)) AS u
+                 ) AS c
+            WHERE c.from_stg AND c.rk > 1) AS dup
+     WHERE x.order_item_id = dup.order_item_id AND x.rule IS NULL;
+
+    SELECT count(*), count(*) FILTER (WHERE x.rule IS NOT NULL) INTO v_read, v_rejected
+    FROM pg_temp.etl_fact_vendas_linhas AS x;
+
+    INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
+    SELECT p_run_id, 'fact_vendas', x.order_item_id, x.rule, to_jsonb(x) - 'data_local' - 'rule'
+    FROM pg_temp.etl_fact_vendas_linhas AS x
+    WHERE x.rule IS NOT NULL;
+
+    -- 4. inferred members for references not loaded yet
+    PERFORM etl.ensure_inferred_clientes(p_run_id, ARRAY(
+        SELECT DISTINCT x.customer_id FROM pg_temp.etl_fact_vendas_linhas AS x
+        WHERE x.rule IS NULL AND x.customer_id IS NOT NULL));
+    PERFORM etl.ensure_inferred_produtos(p_run_id, ARRAY(
+        SELECT DISTINCT x.product_id FROM pg_temp.etl_fact_vendas_linhas AS x
+        WHERE x.rule IS NULL AND x.product_id IS NOT NULL));
+    PERFORM etl.ensure_inferred_vendedores(p_run_id, ARRAY(
+        SELECT DISTINCT x.seller_id FROM pg_temp.etl_fact_vendas_linhas AS x
+        WHERE x.rule IS NULL AND x.seller_id IS NOT NULL));
+    PERFORM etl.ensure_inferred_descontos(p_run_id, ARRAY(
+        SELECT DISTINCT x.discount_id FROM pg_temp.etl_fact_vendas_linhas AS x
+        WHERE x.rule IS NULL AND x.discount_id IS NOT NULL));
+
+    -- 5. MERGE
+    WITH merged AS (
+        MERGE INTO fact.fact_vendas AS t
+        USING (
+            SELECT l.order_item_id, l.order_id, l.line_number,
+                   to_char(l.data_local, 'YYYYMMDD')::integer AS data_sk,
+                   coalesce(c.cliente_sk, -1)   AS cliente_sk,
+                   coalesce(p.produto_sk, -1)   AS produto_sk,
+                   coalesce(v.vendedor_sk, -1)  AS vendedor_sk,
+                   coalesce(v.equipe_sk, -1)    AS equipe_sk,
+                   coalesce(c.regiao_sk, -1)    AS regiao_sk,
+                   coalesce(d.desconto_sk, -1)  AS desconto_sk,
+                   l.status,
+                   l.status IN ('canceled', 'unavailable') AS eh_cancelado,
+                   l.quantity,
+                   coalesce(l.returned_quantity, 0) AS quantidade_devolvida,
+                   l.returned_at,
+                   l.unit_price,
+                   (l.quantity * l.unit_price)::numeric(14,2) AS valor_bruto,
+                   coalesce(l.discount_amount, 0)::numeric(14,2) AS valor_desconto,
+                   (l.quantity * l.unit_price - coalesce(l.discount_amount, 0))::numeric(14,2) AS valor_total_liquido,
+                   (l.quantity * coalesce(l.unit_cost, 0))::numeric(14,2) AS custo_total,
+                   coalesce(l.freight_value, 0)::numeric(12,2) AS valor_frete
+            FROM (SELECT DISTINCT ON (x.order_item_id) x.*
+                  FROM pg_temp.etl_fact_vendas_linhas AS x
+                  WHERE x.rule IS NULL
+                  ORDER BY x.order_item_id, x.updated_at DESC NULLS LAST) AS l
+            LEFT JOIN dim.dim_cliente  AS c ON c.cliente_id  = l.customer_id
+            LEFT JOIN dim.dim_produto  AS p ON p.produto_id  = l.product_id
+            LEFT JOIN dim.dim_vendedor AS v ON v.vendedor_id = l.seller_id
+            LEFT JOIN dim.dim_desconto AS d ON d.desconto_id = l.discount_id
+        ) AS s
+        ON t.item_pedido_id = s.order_item_id
+        WHEN MATCHED AND (t.pedido_id, t.linha, t.data_sk, t.cliente_sk, t.produto_sk, t.vendedor_sk, t.equipe_sk,
+                          t.regiao_sk, t.desconto_sk, t.status, t.eh_cancelado, t.quantidade_vendida,
+                          t.quantidade_devolvida, t.data_devolucao, t.preco_unitario, t.valor_bruto,
+                          t.valor_desconto, t.valor_total_liquido, t.custo_total, t.valor_frete)
+                         IS DISTINCT FROM
+                         (s.order_id, s.line_number, s.data_sk, s.cliente_sk, s.produto_sk, s.vendedor_sk, s.equipe_sk,
+                          s.regiao_sk, s.desconto_sk, s.status, s.eh_cancelado, s.quantity,
+                          s.quantidade_devolvida, s.returned_at, s.unit_price, s.valor_bruto,
+                          s.valor_desconto, s.valor_total_liquido, s.custo_total, s.valor_frete) THEN
+            UPDATE SET pedido_id = s.order_id, linha = s.line_number, data_sk = s.data_sk,
+                       cliente_sk = s.cliente_sk, produto_sk = s.produto_sk, vendedor_sk = s.vendedor_sk,
+                       equipe_sk = s.equipe_sk, regiao_sk = s.regiao_sk, desconto_sk = s.desconto_sk,
+                       status = s.status, eh_cancelado = s.eh_cancelado, quantidade_vendida = s.quantity,
+                       quantidade_devolvida = s.quantidade_devolvida, data_devolucao = s.returned_at,
+                       preco_unitario = s.unit_price, valor_bruto = s.valor_bruto,
+                       valor_desconto = s.valor_desconto, valor_total_liquido = s.valor_total_liquido,
+                       custo_total = s.custo_total, valor_frete = s.valor_frete, updated_run_id = p_run_id
+        WHEN NOT MATCHED THEN
+            INSERT (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk, equipe_sk,
+                    regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida, quantidade_devolvida,
+                    data_devolucao, preco_unitario, valor_bruto, valor_desconto, valor_total_liquido,
+                    custo_total, valor_frete, inserted_run_id)
+            VALUES (s.order_item_id, s.order_id, s.line_number, s.data_sk, s.cliente_sk, s.produto_sk,
+                    s.vendedor_sk, s.equipe_sk, s.regiao_sk, s.desconto_sk, s.status, s.eh_cancelado, s.quantity,
+                    s.quantidade_devolvida, s.returned_at, s.unit_price, s.valor_bruto, s.valor_desconto,
+                    s.valor_total_liquido, s.custo_total, s.valor_frete, p_run_id)
+        RETURNING merge_action() AS action
+    )
+    SELECT count(*) FILTER (WHERE m.action = 'INSERT'), count(*) FILTER (WHERE m.action = 'UPDATE')
+      INTO v_inserted, v_updated
+      FROM merged AS m;
+
+    -- 6. watermark + audit
+    CALL etl.finish_entity(p_run_id, 'fact_vendas', v_started, p_watermark_to,
+                           v_read, v_inserted, v_updated, v_deleted, v_rejected);
+END
+$$;
+
+COMMENT ON PROCEDURE etl.load_fact_vendas(bigint, timestamptz, date, date) IS
+    'Carga de fact.fact_vendas (grão: linha de pedido) a partir de stg.order_lines: filtros com rejeição, membros inferidos, exclusões por lápide e reprocessamento por janela de datas; não faz COMMIT.';

@@ -1,0 +1,60 @@
+-- etl.load_dim_produto: first load, screens (null key, negative price), inferred product completed,
+-- audit counts, watermark, rerun no-op, update, bad input.
+BEGIN;
+SELECT plan(12);
+
+SELECT is_procedure('etl', 'load_dim_produto', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
+                    'etl.load_dim_produto has the load contract signature');
+
+INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE
+VALUES (950001, 'test', 'test'), (950002, 'test', 'test'), (950003, 'test', 'test');
+INSERT INTO dim.dim_produto (produto_id, nome, inferido) VALUES ('P9', 'Não informado (inferido)', true);
+TRUNCATE stg.products;
+INSERT INTO stg.products (product_id, name, category, subcategory, list_price, unit_cost, updated_at) VALUES
+    ('P1', 'Cadeira',  'moveis', 'escritorio', 100.00, 60.00, '2024-03-01 10:00-03'),
+    ('P2', NULL,       NULL,     NULL,         NULL,   NULL,  '2024-03-01 10:00-03'),  -- NULL name kept
+    ('P3', 'Estranho', 'moveis', NULL,          -5.00,  1.00, '2024-03-01 10:00-03'),  -- negative_price
+    ('P4', 'Brinde',   'brindes', NULL,          0.00, -1.00, '2024-03-01 10:00-03'),  -- negative_price (cost)
+    ('P9', 'Mesa',     'moveis', 'escritorio', 300.00, 150.00, '2024-03-01 10:00-03'), -- completes P9
+    (NULL, 'Sem chave', NULL,    NULL,          1.00,  1.00,  '2024-03-01 10:00-03');  -- null_key
+
+CALL etl.load_dim_produto(950001, '2024-03-01 12:00-03');
+
+SELECT set_eq($$SELECT produto_id, nome, categoria, subcategoria, preco_lista, custo_unitario, inferido FROM dim.dim_produto$$,
+              $$VALUES ('-1', 'Não informado', NULL, NULL, NULL::numeric, NULL::numeric, false),
+                       ('P1', 'Cadeira', 'moveis', 'escritorio', 100.00, 60.00, false),
+                       ('P2', 'Não informado', NULL, NULL, NULL, NULL, false),
+                       ('P9', 'Mesa', 'moveis', 'escritorio', 300.00, 150.00, false)$$,
+              'products loaded; P9 completed; negative prices kept out');
+SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected
+                    FROM audit.etl_run_entity WHERE run_id = 950001 AND entity = 'dim_produto'$$,
+                  $$VALUES (6::bigint, 2::bigint, 1::bigint, 0::bigint, 3::bigint)$$,
+                  'audit: 6 read = 2 inserted + 1 updated + 3 rejected');
+SELECT set_eq($$SELECT natural_key, rule FROM audit.rejected_rows WHERE run_id = 950001 AND entity = 'dim_produto'$$,
+              $$VALUES (NULL, 'null_key'), ('P3', 'negative_price'), ('P4', 'negative_price')$$,
+              'rejected rows with their rules');
+SELECT is((SELECT (raw ->> 'list_price')::numeric FROM audit.rejected_rows WHERE run_id = 950001 AND natural_key = 'P3'),
+          -5.00, 'the raw staging row is kept');
+SELECT is((SELECT watermark FROM ctl.etl_control WHERE entity = 'dim_produto'), '2024-03-01 12:00-03'::timestamptz,
+          'watermark advanced');
+
+CREATE TEMP TABLE before_rerun AS SELECT * FROM dim.dim_produto;
+CALL etl.load_dim_produto(950002, '2024-03-01 12:00-03');
+SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged, rows_rejected
+                    FROM audit.etl_run_entity WHERE run_id = 950002 AND entity = 'dim_produto'$$,
+                  $$VALUES (0::bigint, 0::bigint, 3::bigint, 3::bigint)$$, 'rerun: nothing inserted or updated');
+SELECT set_eq($$SELECT * FROM dim.dim_produto$$, $$SELECT * FROM before_rerun$$, 'rerun: the dimension is unchanged');
+
+TRUNCATE stg.products;
+INSERT INTO stg.products VALUES ('P1', 'Cadeira', 'moveis', 'escritorio', 110.00, 60.00, '2024-03-02 10:00-03');
+CALL etl.load_dim_produto(950003, '2024-03-02 12:00-03');
+SELECT results_eq($$SELECT rows_read, rows_updated FROM audit.etl_run_entity WHERE run_id = 950003 AND entity = 'dim_produto'$$,
+                  $$VALUES (1::bigint, 1::bigint)$$, 'update: the new price updates the row');
+SELECT is((SELECT (preco_lista, updated_run_id)::text FROM dim.dim_produto WHERE produto_id = 'P1'), '(110.00,950003)',
+          'update: new price, stamped');
+
+SELECT throws_ok($$CALL etl.load_dim_produto(NULL, now())$$, '22023', NULL, 'NULL run id: invalid_parameter_value');
+SELECT throws_ok($$CALL etl.load_dim_produto(-42, now())$$, '23503', NULL, 'unknown run id: foreign_key_violation');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,68 @@
+-- etl.load_dim_vendedor: team resolution (known, inferred, NULL -> -1), screens, inferred seller
+-- completed, audit counts, watermark, rerun no-op, update, bad input.
+BEGIN;
+SELECT plan(14);
+
+SELECT is_procedure('etl', 'load_dim_vendedor', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
+                    'etl.load_dim_vendedor has the load contract signature');
+
+INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE
+VALUES (930001, 'test', 'test'), (930002, 'test', 'test'), (930003, 'test', 'test');
+INSERT INTO dim.dim_equipe (equipe_id, nome) VALUES ('T1', 'Equipe Um');
+INSERT INTO dim.dim_vendedor (vendedor_id, nome, inferido) VALUES ('V9', 'Não informado (inferido)', true);
+TRUNCATE stg.sellers;
+INSERT INTO stg.sellers (seller_id, name, team_id, city, state, hired_on, updated_at) VALUES
+    ('V1', 'Ana',   'T1', 'Porto Alegre', 'RS', '2020-01-02', '2024-03-01 10:00-03'),
+    ('V2', 'Bruno', 'TX', 'Recife',       'PE', '2021-05-03', '2024-03-01 10:00-03'),  -- team inferred
+    ('V3', 'Caio',  NULL, NULL,           NULL, NULL,         '2024-03-01 10:00-03'),  -- team -1
+    ('V9', 'Vera',  'T1', 'Curitiba',     'PR', '2019-07-01', '2024-03-01 10:00-03'),  -- completes V9
+    (NULL, 'Nulo',  'TZ', NULL,           NULL, NULL,         '2024-03-01 10:00-03');  -- null_key
+
+CALL etl.load_dim_vendedor(930001, '2024-03-01 12:00-03');
+
+SELECT set_eq($$SELECT v.vendedor_id, v.nome, v.equipe_id, e.equipe_id AS sk_equipe, v.cidade, v.uf, v.contratado_em, v.inferido
+                FROM dim.dim_vendedor v JOIN dim.dim_equipe e ON e.equipe_sk = v.equipe_sk$$,
+              $$VALUES ('-1', 'Não informado', NULL, '-1', NULL, NULL, NULL::date, false),
+                       ('V1', 'Ana', 'T1', 'T1', 'Porto Alegre', 'RS', '2020-01-02'::date, false),
+                       ('V2', 'Bruno', 'TX', 'TX', 'Recife', 'PE', '2021-05-03'::date, false),
+                       ('V3', 'Caio', NULL, '-1', NULL, NULL, NULL::date, false),
+                       ('V9', 'Vera', 'T1', 'T1', 'Curitiba', 'PR', '2019-07-01'::date, false)$$,
+              'sellers loaded with their team resolved; V9 completed');
+SELECT is((SELECT (e.inferido, e.regiao_sk)::text FROM dim.dim_equipe e WHERE e.equipe_id = 'TX'), '(t,-1)',
+          'an unknown team becomes an inferred member in the unknown region');
+SELECT is((SELECT count(*)::integer FROM dim.dim_equipe WHERE equipe_id = 'TZ'), 0, 'a rejected row infers nothing');
+SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected
+                    FROM audit.etl_run_entity WHERE run_id = 930001 AND entity = 'dim_vendedor'$$,
+                  $$VALUES (5::bigint, 3::bigint, 1::bigint, 0::bigint, 1::bigint)$$,
+                  'audit: 5 read = 3 inserted + 1 updated + 1 rejected');
+SELECT set_eq($$SELECT natural_key, rule FROM audit.rejected_rows WHERE run_id = 930001 AND entity = 'dim_vendedor'$$,
+              $$VALUES (NULL, 'null_key')$$, 'the null key is rejected');
+SELECT is((SELECT watermark FROM ctl.etl_control WHERE entity = 'dim_vendedor'), '2024-03-01 12:00-03'::timestamptz,
+          'watermark advanced');
+
+CREATE TEMP TABLE before_rerun AS SELECT * FROM dim.dim_vendedor;
+CALL etl.load_dim_vendedor(930002, '2024-03-01 12:00-03');
+SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged, rows_rejected
+                    FROM audit.etl_run_entity WHERE run_id = 930002 AND entity = 'dim_vendedor'$$,
+                  $$VALUES (0::bigint, 0::bigint, 4::bigint, 1::bigint)$$, 'rerun: nothing inserted or updated');
+SELECT set_eq($$SELECT * FROM dim.dim_vendedor$$, $$SELECT * FROM before_rerun$$, 'rerun: the dimension is unchanged');
+
+-- update: Caio joins T1 and moves; Ana unchanged
+TRUNCATE stg.sellers;
+INSERT INTO stg.sellers VALUES ('V3', 'Caio', 'T1', 'Natal', 'RN', NULL, '2024-03-02 10:00-03'),
+                               ('V1', 'Ana', 'T1', 'Porto Alegre', 'RS', '2020-01-02', '2024-03-02 10:00-03');
+CALL etl.load_dim_vendedor(930003, '2024-03-02 12:00-03');
+SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged FROM audit.etl_run_entity
+                    WHERE run_id = 930003 AND entity = 'dim_vendedor'$$,
+                  $$VALUES (2::bigint, 0::bigint, 1::bigint, 1::bigint)$$, 'update: only the changed seller is updated');
+SELECT is((SELECT (v.cidade, v.uf, e.equipe_id, v.updated_run_id)::text FROM dim.dim_vendedor v
+           JOIN dim.dim_equipe e ON e.equipe_sk = v.equipe_sk WHERE v.vendedor_id = 'V3'),
+          '(Natal,RN,T1,930003)', 'update: new city, state and team, stamped');
+SELECT is((SELECT updated_run_id FROM dim.dim_vendedor WHERE vendedor_id = 'V1'), NULL::bigint,
+          'update: the unchanged seller is not touched');
+
+SELECT throws_ok($$CALL etl.load_dim_vendedor(NULL, now())$$, '22023', NULL, 'NULL run id: invalid_parameter_value');
+SELECT throws_ok($$CALL etl.load_dim_vendedor(-42, now())$$, '23503', NULL, 'unknown run id: foreign_key_violation');
+
+SELECT * FROM finish();
+ROLLBACK;
