@@ -225,7 +225,7 @@ CHECKSUM_SQL = {
 
 def _record_checksums(dw: psycopg.Connection, run_id: int, e: Entity, window: tuple[date, date], phase: str) -> None:
     dw.execute(
-        "INSERT INTO audit.reprocess_checksum (run_id, entity, dia, fase, linhas, receita, custo, quantidade, checksum) "
+        "INSERT INTO audit.reprocess_checksum (run_id, entity, dia, linhas, receita, custo, quantidade, checksum, fase) "
         f"SELECT %(run)s, %(entity)s, x.*, %(phase)s FROM ({CHECKSUM_SQL[e.name]}) AS x",
         {"run": run_id, "entity": e.name, "phase": phase, "f": window[0], "t": window[1]})
 

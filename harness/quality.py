@@ -87,10 +87,10 @@ def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection) -> list[dict]:
 
 def _freshness(dw: psycopg.Connection, shop: psycopg.Connection) -> list[dict]:
     shop_day, shop_month = shop.execute(
-        "SELECT max((o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date) FROM shop.orders o "
-        "WHERE o.status IN ('created','approved','invoiced','processing','shipped','delivered') "
-        "AND EXISTS (SELECT 1 FROM shop.order_items i WHERE i.order_id = o.order_id), "
-        "(SELECT max(month) FROM shop.sales_targets)").fetchone()
+        "SELECT (SELECT max((o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date) FROM shop.orders o "
+        "        WHERE o.status IN ('created','approved','invoiced','processing','shipped','delivered') "
+        "        AND EXISTS (SELECT 1 FROM shop.order_items i WHERE i.order_id = o.order_id AND i.quantity > 0)), "
+        "       (SELECT max(month) FROM shop.sales_targets)").fetchone()
     dw_day, dw_month = dw.execute(
         "SELECT (SELECT max(d.data) FROM fact.fact_vendas f JOIN dim.dim_data d USING (data_sk) WHERE NOT f.eh_cancelado), "
         "(SELECT max(mes) FROM fact.fact_metas)").fetchone()

@@ -134,6 +134,10 @@ def _one_line(exc: BaseException) -> str:
 
 
 def fail_from_db_error(step: str, exc: psycopg.Error) -> HarnessError:
+    """The operator's one-line error for a database error in a step; keeps the SQLSTATE for the audit row."""
     if isinstance(exc, psycopg.OperationalError):
-        return DatabaseUnavailable(f"{step}: the database connection was lost ({_one_line(exc)})")
-    return RunFailed(f"{step} failed: {_one_line(exc)} [SQLSTATE {exc.sqlstate}]")
+        err: HarnessError = DatabaseUnavailable(f"{step}: the database connection was lost ({_one_line(exc)})")
+    else:
+        err = RunFailed(f"{step} failed: {_one_line(exc)} [SQLSTATE {exc.sqlstate}]")
+    err.sqlstate = exc.sqlstate  # type: ignore[attr-defined]
+    return err

@@ -40,6 +40,19 @@ def webhook_sink():
         server.server_close()
 
 
+def _readable(raw: bytes) -> str:
+    """Subject and decoded text parts of a MIME message (alerts are in Portuguese: encoded on the wire)."""
+    import email
+    from email.header import decode_header, make_header
+
+    msg = email.message_from_bytes(raw)
+    parts = [str(make_header(decode_header(msg.get("Subject", ""))))]
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain":
+            parts.append(part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8", "replace"))
+    return "\n".join(parts)
+
+
 @contextmanager
 def smtp_sink():
     """Yields (apprise mailto url, received) where received holds the raw messages."""
@@ -49,7 +62,7 @@ def smtp_sink():
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
-            received.append(envelope.content.decode("utf-8", "replace"))
+            received.append(_readable(envelope.content))
             return "250 OK"
 
     port = free_port()
