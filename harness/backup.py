@@ -45,7 +45,7 @@ def backup(path: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         for which in DATABASES:
             dump = Path(tmp) / f"{which}.dump"
-            _client("pg_dump", which, ["-Fc", "--no-owner", "-f", str(dump)])
+            _client("pg_dump", which, ["-Fc", "-f", str(dump)])
             with db.connect(which, "admin") as conn:
                 manifest["databases"][which] = {
                     "name": db.database_name(which, load_settings()),
@@ -81,6 +81,6 @@ def restore(path: Path) -> dict:
                 admin.execute(sql.SQL("CREATE DATABASE {} OWNER dw_owner").format(
                     sql.Identifier(db.database_name(which, settings))))
         for which in DATABASES:
-            _client("pg_restore", which, ["--no-owner", "--role=dw_owner", "--exit-on-error",
-                                          str(Path(tmp) / f"{which}.dump")])
+            # as the administrator, keeping the dump's owners (dw_owner; the login event trigger's superuser)
+            _client("pg_restore", which, ["--exit-on-error", str(Path(tmp) / f"{which}.dump")])
     return manifest

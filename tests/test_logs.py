@@ -24,6 +24,8 @@ def test_run_logs_are_json_with_run_id_and_hold_no_secret(fresh_dbs, monkeypatch
     ok = load.load_daily()
     with db.connect("dw", "admin", autocommit=True) as conn:
         conn.execute("ALTER TABLE fact.fact_metas ADD CONSTRAINT sabotage CHECK (valor_meta < 0) NOT VALID")
+    with db.connect("oltp", "owner") as conn:
+        conn.execute("UPDATE shop.sales_targets SET target_amount = target_amount + 1")
     with pytest.raises(RunFailed):
         load.load_daily()
     with log_file.open() as f:
