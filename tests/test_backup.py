@@ -28,15 +28,16 @@ def test_backup_then_restore_into_a_fresh_server_is_identical(fresh_dbs, tmp_pat
     before = {w: checksums(w) for w in ("oltp", "dw")}
     archive = tmp_path / "wh.backup"
     backup.backup(archive)
-    monkeypatch.setenv("HARNESS_HOME", str(tmp_path / "fresh-server"))
-    try:
-        backup.restore(archive)
-        after = {w: checksums(w) for w in ("oltp", "dw")}
-        assert after["oltp"] == before["oltp"]
-        # logging in to check the restored warehouse writes login-audit rows: compare the rest exactly
-        assert {k: v for k, v in after["dw"].items() if k != "audit.connection_login_events"} == \
-               {k: v for k, v in before["dw"].items() if k != "audit.connection_login_events"}
-        with pytest.raises(HarnessError, match="already exists"):
+    with monkeypatch.context() as m:  # undone before fresh_dbs' teardown, which must reach the test server
+        m.setenv("HARNESS_HOME", str(tmp_path / "fresh-server"))
+        try:
             backup.restore(archive)
-    finally:
-        db.stop_embedded(load_settings())
+            after = {w: checksums(w) for w in ("oltp", "dw")}
+            with pytest.raises(HarnessError, match="already exists"):
+                backup.restore(archive)
+        finally:
+            db.stop_embedded(load_settings())
+    assert after["oltp"] == before["oltp"]
+    # logging in to check the restored warehouse writes login-audit rows: compare the rest exactly
+    assert {k: v for k, v in after["dw"].items() if k != "audit.connection_login_events"} == \
+           {k: v for k, v in before["dw"].items() if k != "audit.connection_login_events"}
