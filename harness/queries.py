@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,7 @@ def _describe(path: Path) -> StandardQuery:
         if body.startswith("params:"):
             break
         header.append(body)
-    params = tuple(dict.fromkeys(PARAM.findall(sqlparse.format(text, strip_comments=True))))
+    params = tuple(dict.fromkeys(PARAM.findall(_executable(path, path.stat().st_mtime_ns))))
     return StandardQuery(path.stem, path, " ".join(header), params)
 
 
@@ -111,7 +112,13 @@ def run_query(name: str, params: dict[str, Any], conn=None) -> tuple[list[str], 
     return _execute(conn, query, values)
 
 
+@lru_cache(maxsize=64)
+def _executable(path: Path, _mtime_ns: int) -> str:
+    """The file without comments ("margem %" in a comment would be taken for a placeholder);
+    cached per file version, since sqlparse takes tens of milliseconds."""
+    return sqlparse.format(path.read_text(encoding="utf-8"), strip_comments=True).strip()
+
+
 def _execute(conn, query: StandardQuery, values: dict[str, Any]) -> tuple[list[str], list[tuple]]:
-    # comments are for readers ("margem %" would be taken for a placeholder): strip them
-    cur = conn.execute(sqlparse.format(query.text, strip_comments=True).strip(), values)
+    cur = conn.execute(_executable(query.path, query.path.stat().st_mtime_ns), values)
     return [c.name for c in cur.description], cur.fetchall()
