@@ -49,11 +49,24 @@ def template_dbs():
 
 @pytest.fixture(scope="session")
 def pgtap_connection(template_dbs):
-    """pytest-pgtap's connection: the session's warehouse database, as the administrator."""
+    """pytest-pgtap's connection: a copy of the session's warehouse, as the administrator.
+
+    A copy, because a template database cannot have open connections: holding one on
+    the template would make every later `fresh_dbs` fail."""
+    from psycopg.conninfo import make_conninfo
+
     from harness import db
 
-    with db.connect("dw", "admin", autocommit=True) as conn:
-        yield conn
+    name = f"{template_dbs[0]}_pgtap"
+    with db.connect("postgres", "admin", autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER dw_owner").format(
+            sql.Identifier(name), sql.Identifier(template_dbs[0])))
+    try:
+        with psycopg.connect(make_conninfo(db.conninfo("dw", "admin"), dbname=name), autocommit=True) as conn:
+            yield conn
+    finally:
+        with db.connect("postgres", "admin", autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture

@@ -51,15 +51,29 @@ def _window(dw: psycopg.Connection, shop: psycopg.Connection, e: Entity) -> dict
     return {"watermark": watermark, "since": since, "until": until}
 
 
-def _touched_days(dw: psycopg.Connection) -> set[date]:
-    """Days whose sales the current stg.order_lines/deleted_rows will change (for aggregates)."""
-    rows = dw.execute("""
-        SELECT (ordered_at AT TIME ZONE 'America/Sao_Paulo')::date FROM stg.order_lines WHERE ordered_at IS NOT NULL
-        UNION
-        SELECT d.data FROM fact.fact_vendas AS f JOIN dim.dim_data AS d USING (data_sk)
+def _snapshot_days(dw: psycopg.Connection) -> None:
+    """Before fact_vendas' CALL: the current day of every fact line the staged rows may change."""
+    dw.execute("""
+        CREATE TEMP TABLE harness_pre_days ON COMMIT DROP AS
+        SELECT f.item_pedido_id, f.data_sk FROM fact.fact_vendas AS f
         WHERE f.item_pedido_id IN (SELECT order_item_id FROM stg.order_lines)
            OR f.item_pedido_id IN (SELECT row_key FROM stg.deleted_rows WHERE table_name = 'order_items')
-           OR f.pedido_id IN (SELECT row_key FROM stg.deleted_rows WHERE table_name = 'orders')""").fetchall()
+           OR f.pedido_id IN (SELECT row_key FROM stg.deleted_rows WHERE table_name = 'orders')""")
+
+
+def _changed_days(dw: psycopg.Connection, run_id: int) -> set[date]:
+    """After the CALL: days whose sales really changed in this run (new and updated lines, and
+    the old day of lines that were updated or deleted), so aggregates refresh only those."""
+    rows = dw.execute("""
+        SELECT d.data FROM fact.fact_vendas AS f
+        JOIN stg.order_lines AS s ON s.order_item_id = f.item_pedido_id
+        JOIN dim.dim_data AS d ON d.data_sk = f.data_sk
+        WHERE f.inserted_run_id = %(run)s OR f.updated_run_id = %(run)s
+        UNION
+        SELECT d.data FROM harness_pre_days AS p
+        JOIN dim.dim_data AS d ON d.data_sk = p.data_sk
+        LEFT JOIN fact.fact_vendas AS f ON f.item_pedido_id = p.item_pedido_id
+        WHERE f.item_pedido_id IS NULL OR f.updated_run_id = %(run)s""", {"run": run_id}).fetchall()
     return {r[0] for r in rows if r[0] is not None}
 
 
@@ -77,7 +91,7 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
             for source in e.sources:
                 extract.copy_into_staging(shop, dw, source, params)
         if e.name == "fact_vendas":
-            touched |= _touched_days(dw)
+            _snapshot_days(dw)
         if reprocess and e.kind == "fact":
             _record_checksums(dw, run.run_id, e, reprocess, "antes")
             dw.execute(f"CALL {e.procedure}(%s, %s::timestamptz, %s, %s)",
@@ -85,6 +99,10 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
             _record_checksums(dw, run.run_id, e, reprocess, "depois")
         else:
             dw.execute(f"CALL {e.procedure}(%s, %s::timestamptz)", (run.run_id, window["until"]))
+        if e.name == "fact_vendas":
+            touched |= _changed_days(dw, run.run_id)
+            if reprocess:  # lines absent from the window were deleted: every day of it may have changed
+                touched |= {reprocess[0] + timedelta(days=i) for i in range((reprocess[1] - reprocess[0]).days + 1)}
 
 
 def _post_load(run: runs.Run, dw: psycopg.Connection, touched: set[date], full: bool) -> None:

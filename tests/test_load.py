@@ -87,6 +87,7 @@ def test_rerun_changes_nothing(shop):
         after = fingerprint.raw_tables(conn)
     assert after == before
     assert all(e["rows_inserted"] == e["rows_updated"] == e["rows_deleted"] == 0 for e in second.entities)
+    assert "agg_vendas_diarias" not in {e["entity"] for e in second.entities}  # no day changed: nothing refreshed
 
 
 def test_changes_deletes_and_cancellations_are_reflected(shop):

@@ -64,6 +64,8 @@ BREAKERS = {
         "SELECT max(run_id), 'fact_vendas', 3, 3, now() FROM audit.etl_run"),
     "reconciliacao_diaria": lambda: dw("UPDATE fact.fact_vendas SET valor_bruto = valor_bruto + 0.01, "
                                        "valor_total_liquido = valor_total_liquido + 0.01 WHERE item_pedido_id = 'O001-1'"),
+    "agregado_confere_com_fato": lambda: dw("UPDATE mart.agg_vendas_diarias SET linhas = linhas + 1 "
+                                            "WHERE data_sk = (SELECT min(data_sk) FROM mart.agg_vendas_diarias)"),
     "atualidade_fatos": lambda: dw("DELETE FROM fact.fact_vendas WHERE data_sk = (SELECT max(data_sk) FROM fact.fact_vendas)"),
 }
 
