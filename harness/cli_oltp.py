@@ -2,7 +2,58 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from harness.clitools import out, run
 
 oltp_app = typer.Typer(help="The shop (OLTP) database: generate demo data, advance days, import Olist CSVs.",
                        no_args_is_help=True)
+
+
+def _date(value: Optional[str]) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (yyyy-mm-dd)") from None
+
+
+def _progress(label: str) -> Progress:
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=out, transient=True)
+
+
+def _counts_table(title: str, rows, headers=("what", "rows")) -> Table:
+    table = Table(title=title)
+    for h in headers:
+        table.add_column(h, justify="left" if h == headers[0] else "right")
+    for row in rows:
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    return table
+
+
+@oltp_app.command("seed")
+def seed_cmd(
+    scale: Annotated[float, typer.Option(help="1 = about 1,000,000 order lines; 0.01 = about 10,000.")] = 0.01,
+    seed: Annotated[int, typer.Option(help="Random seed: the same scale, seed and end date give the same data.")] = 42,
+    end_date: Annotated[Optional[str], typer.Option(help="Last day of the three years of orders (yyyy-mm-dd).")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Empty a shop that already holds data first.")] = False,
+) -> None:
+    """Fill the empty shop with three years of realistic, deterministic orders (refuses a non-empty shop)."""
+    from harness.oltp import seed as seed_mod
+
+    end = _date(end_date) or seed_mod.DEFAULT_END_DATE
+    with _progress("generating orders") as bar:
+        task = bar.add_task("seed", total=None)
+        result = run(seed_mod.seed, scale, seed, end_date=end, replace=replace,
+                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+    out.print(_counts_table(f"shop seeded: scale {scale}, seed {seed}, orders {result.start_date} .. {result.end_date}",
+                            sorted(result.rows.items())))
+    out.print(f"{result.total_rows:,} rows in {result.seconds:.1f} s ({result.total_rows / max(result.seconds, 1e-9):,.0f} rows/s)")
