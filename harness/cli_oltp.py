@@ -57,3 +57,22 @@ def seed_cmd(
     out.print(_counts_table(f"shop seeded: scale {scale}, seed {seed}, orders {result.start_date} .. {result.end_date}",
                             sorted(result.rows.items())))
     out.print(f"{result.total_rows:,} rows in {result.seconds:.1f} s ({result.total_rows / max(result.seconds, 1e-9):,.0f} rows/s)")
+
+
+@oltp_app.command("advance")
+def advance_cmd(
+    days: Annotated[int, typer.Option(help="How many days to play forward.")] = 1,
+    date: Annotated[Optional[str], typer.Option(help="First day to play (yyyy-mm-dd); default: the day after the last order.")] = None,
+    bad_rows: Annotated[float, typer.Option("--bad-rows", help="Share of new lines that are wrong for analytics (0-0.5); at least one of each kind when > 0.")] = 0.0,
+    seed: Annotated[int, typer.Option(help="Random seed (with the day, decides everything the day does).")] = 0,
+) -> None:
+    """Advance the shop by whole days: new customers, products, orders; status changes, price changes, returns,
+    cancellations, hard deletes, late-arriving rows, and optionally bad rows."""
+    from harness.oltp import advance as advance_mod
+
+    with _progress("advancing days") as bar:
+        task = bar.add_task("advance", total=days)
+        summary = run(advance_mod.advance, days=days, date=_date(date), bad_rows=bad_rows, seed=seed,
+                      progress=lambda done, total: bar.update(task, completed=done, total=total))
+    first, last = summary.pop("first_day"), summary.pop("last_day")
+    out.print(_counts_table(f"shop advanced: {first} .. {last}", summary.items(), headers=("what", "count")))

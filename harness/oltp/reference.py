@@ -4,7 +4,9 @@ Portuguese names. Plain constants; nothing here touches the database."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 
 REGIONS: dict[str, str] = {
     "N": "Norte",
@@ -160,3 +162,12 @@ def campaigns(year: int) -> list[tuple[str, str, str, float, dt.date, dt.date]]:
 
 
 EVERGREEN_COUPON = ("BEMVINDO10", "Primeira Compra", "percent", 10)
+
+
+STATE_CODES = tuple(STATES)
+STATE_CUM = tuple(itertools.accumulate(STATES[uf][2] for uf in STATE_CODES))
+
+
+def pick_state(rng) -> str:
+    """A state drawn with probability proportional to its population."""
+    return STATE_CODES[bisect.bisect_right(STATE_CUM, rng.random() * STATE_CUM[-1])]
