@@ -76,3 +76,24 @@ def advance_cmd(
                       progress=lambda done, total: bar.update(task, completed=done, total=total))
     first, last = summary.pop("first_day"), summary.pop("last_day")
     out.print(_counts_table(f"shop advanced: {first} .. {last}", summary.items(), headers=("what", "count")))
+
+
+@oltp_app.command("import-olist")
+def import_olist_cmd(
+    directory: Annotated[Path, typer.Argument(help="Directory holding the Olist CSV files.")],
+) -> None:
+    """Import the Olist CSV layout into the shop (validates every file first; re-importing changes nothing)."""
+    from harness.oltp import olist
+
+    report = run(olist.import_olist, directory)
+    table = Table(title=f"Olist import from {report.directory}")
+    for h in ("table / file", "read", "inserted", "updated", "unchanged", "skipped", "why skipped"):
+        table.add_column(h, justify="left" if h in ("table / file", "why skipped") else "right")
+    for name, t in report.tables.items():
+        why = "; ".join(f"{reason}: {n:,}" for reason, n in t.skipped.items())
+        inserted = f"{t.inserted:,}" + (f" (+{t.used:,} used)" if t.used else "")
+        table.add_row(name, f"{t.read:,}", inserted, f"{t.updated:,}", f"{t.unchanged:,}",
+                      f"{sum(t.skipped.values()):,}", why)
+    out.print(table)
+    for note in report.notes:
+        out.print(f"note: {note}")
