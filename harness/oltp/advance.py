@@ -15,7 +15,7 @@ Each day (one transaction, Brasília calendar) after the last order date (or fro
 6. returns of lines of earlier delivered orders (returned_quantity, returned_at = day);
 7. new orders and lines of the day (volume: the last 28 days' average, weekday and
    calendar effects), a minority with a coupon valid that day; one order names a customer
-   inserted only the next advanced day (late-arriving dimension row); one order and its
+   inserted only the next advanced day, if it is run within a week (late-arriving row); one order and its
    lines are written with an explicit updated_at BEFORE the latest updated_at already in
    the shop (a late commit: the trigger keeps an explicit value), likewise one status
    change of an earlier order;
@@ -75,11 +75,19 @@ def _stable_rank(key: str) -> int:
 
 
 def last_order_day(conn: psycopg.Connection) -> dt.date | None:
-    return conn.execute(f"SELECT max((ordered_at AT TIME ZONE '{TZ}')::date) FROM shop.orders").fetchone()[0]
+    return conn.execute(f"SELECT (max(ordered_at) AT TIME ZONE '{TZ}')::date FROM shop.orders").fetchone()[0]
 
 
 def _max_number(conn, query: str) -> int:
     return conn.execute(query).fetchone()[0] or 0
+
+
+def _last_generated(conn, table: str, column: str, pattern: str) -> int:
+    """Highest number of a generated id ('C0000042' -> 42): a backward primary-key index scan
+    that stops at the first id of the generated shape (zero-padded, so text order = number order)."""
+    row = conn.execute(f"SELECT substring({column} FROM '{pattern}')::int FROM shop.{table} "
+                       f"WHERE {column} ~ '{pattern}' ORDER BY {column} DESC LIMIT 1").fetchone()
+    return row[0] if row else 0
 
 
 def advance(days: int = 1, date: dt.date | None = None, bad_rows: float = 0.0, seed: int = 0,
@@ -148,8 +156,9 @@ class _Day:
     def late_customers(self) -> None:
         missing = [r[0] for r in self.q(
             "SELECT DISTINCT o.customer_id FROM shop.orders o WHERE o.customer_id ~ '^C[0-9]{7}$' "
+            "AND o.ordered_at >= %s::timestamptz - interval '7 days' "
             "AND NOT EXISTS (SELECT 1 FROM shop.customers c WHERE c.customer_id = o.customer_id) "
-            "ORDER BY 1")]
+            "ORDER BY 1", (self.day_start,))]
         self.insert_customers(missing)
         self.s["late_customers_inserted"] += len(missing)
 
@@ -161,10 +170,9 @@ class _Day:
             self.customers.extend(ids)
 
     def next_customer_number(self) -> int:
-        return max(_max_number(self.conn, "SELECT max(substring(customer_id FROM '^C([0-9]{7})$')::int) "
-                                          "FROM shop.customers"),
-                   _max_number(self.conn, "SELECT max(substring(customer_id FROM '^C([0-9]{7})$')::int) "
-                                          "FROM shop.orders")) + 1
+        # late customers of earlier days were inserted first thing today, so the customers
+        # table alone knows the highest number in use
+        return _last_generated(self.conn, "customers", "customer_id", "^C([0-9]{7})$") + 1
 
     def new_customers(self) -> None:
         self.orders_today = self.daily_volume()
@@ -185,8 +193,7 @@ class _Day:
     # ------------------------------------------------------------ 2, 3: products
     def new_products(self) -> None:
         rng = self.rng
-        first = _max_number(self.conn, "SELECT max(substring(product_id FROM '^P([0-9]{5})$')::int) "
-                                       "FROM shop.products") + 1
+        first = _last_generated(self.conn, "products", "product_id", "^P([0-9]{5})$") + 1
         rows = []
         cats = list(ref.CATEGORIES)
         for k in range(rng.randint(1, 3)):
@@ -295,7 +302,7 @@ class _Day:
     # ------------------------------------------------------------ 7, 8: new orders
     def new_orders(self) -> None:
         rng, day = self.rng, self.day
-        first = _max_number(self.conn, "SELECT max(substring(order_id FROM '^O([0-9]{8})$')::int) FROM shop.orders") + 1
+        first = _last_generated(self.conn, "orders", "order_id", "^O([0-9]{8})$") + 1
         # the numbering must not reuse a deleted order's id: tombstones remember them
         first = max(first, _max_number(self.conn, "SELECT max(substring(row_key FROM '^O([0-9]{8})$')::int) "
                                                   "FROM shop.deleted_rows WHERE table_name = 'orders'") + 1)
