@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from harness import db, migrate as migrate_mod
 from harness.config import ROLES, load_settings
-from harness.errors import HarnessError
+from harness.clitools import err, out, run  # noqa: F401  (shared with sub-command modules)
 
 app = typer.Typer(
     help="Run the e-commerce analytics warehouse: database, migrations, loads, quality, dashboards.",
@@ -34,20 +33,9 @@ from harness.cli_docs import docs_app  # noqa: E402
 
 app.add_typer(docs_app, name="docs")
 
-out = Console()
-err = Console(stderr=True)
 
 Database = Annotated[str, typer.Option("--database", "-d", help="dw (warehouse), oltp (shop) or postgres.")]
 Role = Annotated[str, typer.Option("--role", "-r", help="admin, owner, etl or bi.")]
-
-
-def run(fn, *args, **kwargs):
-    """Call a module function; turn an expected failure into a message and an exit code."""
-    try:
-        return fn(*args, **kwargs)
-    except HarnessError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
 
 
 # ---------------------------------------------------------------- db
