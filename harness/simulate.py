@@ -88,7 +88,7 @@ def simulate(days: int, start: date | None = None, bad_rows: float = 0.01, fail_
         start = (last or date.today()) + timedelta(days=1)
     results = []
     for index, day in enumerate(_business_days(start, days), start=1):
-        advance_mod.advance(days=1, start=day, bad_rows=bad_rows, seed=seed + index)
+        advance_mod.advance(days=1, date=day, bad_rows=bad_rows, seed=seed + index)
         result = DayResult(day, "failed", 0)
         started = time.perf_counter()
         for attempt in (1, 2):
