@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import psycopg
 
 from harness import db, extract, logs, quality, runs
-from harness.steps import ENTITIES, POST_LOAD, Entity, entity as entity_by_name
+from harness.steps import AGGREGATE_REFRESH, ENTITIES, Entity, entity as entity_by_name
 
 DEFAULT_OVERLAP_MINUTES = 10
 Progress = Callable[[str, str], None]  # (step, state) -> None; state: 'start' or 'done'
@@ -61,6 +61,36 @@ def _snapshot_days(dw: psycopg.Connection) -> None:
            OR f.pedido_id IN (SELECT row_key FROM stg.deleted_rows WHERE table_name = 'orders')""")
 
 
+def _snapshot_categories(dw: psycopg.Connection) -> None:
+    """Before dim_produto's CALL: the category of every staged product already in the dimension."""
+    dw.execute("""
+        CREATE TEMP TABLE harness_pre_categories ON COMMIT DROP AS
+        SELECT p.produto_sk, p.categoria, p.inferido FROM dim.dim_produto AS p
+        WHERE p.produto_id IN (SELECT product_id FROM stg.products)""")
+
+
+def _mark_recategorised_days(dw: psycopg.Connection, run_id: int) -> None:
+    """After dim_produto's CALL: days on which re-categorised products sold become pending."""
+    dw.execute("""
+        INSERT INTO ctl.agg_refresh_pending (data, reason, run_id)
+        SELECT DISTINCT d.data, 'categoria de produto alterada', %(run)s
+        FROM harness_pre_categories AS pre
+        JOIN dim.dim_produto AS p ON p.produto_sk = pre.produto_sk
+        JOIN fact.fact_vendas AS f ON f.produto_sk = p.produto_sk
+        JOIN dim.dim_data AS d ON d.data_sk = f.data_sk
+        WHERE p.categoria IS DISTINCT FROM pre.categoria
+        ON CONFLICT (data) DO NOTHING""", {"run": run_id})
+
+
+def _refresh_aggregates(dw: psycopg.Connection, run_id: int, days: set[date]) -> None:
+    """Inside fact_vendas' transaction: recompute the aggregates of the changed and pending days."""
+    if dw.execute("SELECT to_regprocedure(%s) IS NULL", (f"{AGGREGATE_REFRESH}(bigint,date,date)",)).fetchone()[0]:
+        return
+    pending = {r[0] for r in dw.execute("DELETE FROM ctl.agg_refresh_pending RETURNING data").fetchall()}
+    for first, last in _ranges(sorted(days | pending)):
+        dw.execute(f"CALL {AGGREGATE_REFRESH}(%s, %s, %s)", (run_id, first, last))
+
+
 def _changed_days(dw: psycopg.Connection, run_id: int) -> set[date]:
     """After the CALL: days whose sales really changed in this run (new and updated lines, and
     the old day of lines that were updated or deleted), so aggregates refresh only those."""
@@ -78,7 +108,7 @@ def _changed_days(dw: psycopg.Connection, run_id: int) -> set[date]:
 
 
 def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection, e: Entity,
-                 touched: set[date], reprocess: tuple[date, date] | None = None) -> None:
+                 reprocess: tuple[date, date] | None = None) -> None:
     run.set_step(e.name)
     window = _window(dw, shop, e)
     with dw.transaction():
@@ -92,6 +122,8 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
                 extract.copy_into_staging(shop, dw, source, params)
         if e.name == "fact_vendas":
             _snapshot_days(dw)
+        if e.name == "dim_produto":
+            _snapshot_categories(dw)
         if reprocess and e.kind == "fact":
             _record_checksums(dw, run.run_id, e, reprocess, "antes")
             dw.execute(f"CALL {e.procedure}(%s, %s::timestamptz, %s, %s)",
@@ -99,27 +131,13 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
             _record_checksums(dw, run.run_id, e, reprocess, "depois")
         else:
             dw.execute(f"CALL {e.procedure}(%s, %s::timestamptz)", (run.run_id, window["until"]))
+        if e.name == "dim_produto":
+            _mark_recategorised_days(dw, run.run_id)
         if e.name == "fact_vendas":
-            touched |= _changed_days(dw, run.run_id)
+            days = _changed_days(dw, run.run_id)
             if reprocess:  # lines absent from the window were deleted: every day of it may have changed
-                touched |= {reprocess[0] + timedelta(days=i) for i in range((reprocess[1] - reprocess[0]).days + 1)}
-
-
-def _post_load(run: runs.Run, dw: psycopg.Connection, touched: set[date], full: bool) -> None:
-    for proc in POST_LOAD:
-        exists = dw.execute("SELECT to_regprocedure(%s) IS NOT NULL", (f"{proc}(bigint,date,date)",)).fetchone()[0]
-        if not exists:
-            continue
-        run.set_step(proc)
-        if full:
-            bounds = dw.execute("SELECT min(d.data), max(d.data) FROM fact.fact_vendas f "
-                                "JOIN dim.dim_data d USING (data_sk) WHERE f.data_sk > 0").fetchone()
-            ranges = [bounds] if bounds[0] else []
-        else:
-            ranges = _ranges(sorted(touched))
-        with dw.transaction():
-            for first, last in ranges:
-                dw.execute(f"CALL {proc}(%s, %s, %s)", (run.run_id, first, last))
+                days |= {reprocess[0] + timedelta(days=i) for i in range((reprocess[1] - reprocess[0]).days + 1)}
+            _refresh_aggregates(dw, run.run_id, days)  # same transaction: the aggregate never lags the fact
 
 
 def _ranges(days: list[date]) -> list[tuple[date, date]]:
@@ -135,7 +153,6 @@ def _ranges(days: list[date]) -> list[tuple[date, date]]:
 def _run_entities(run: runs.Run, entities: list[Entity], reprocess: tuple[date, date] | None,
                   progress: Progress | None) -> None:
     log = logs.get_logger()
-    touched: set[date] = set()
     # autocommit: each `with dw.transaction()` below is a real transaction, committed on exit
     with db.connect("dw", "etl", autocommit=True) as dw, db.connect("oltp", "etl", autocommit=True) as shop:
         for e in entities:
@@ -143,23 +160,12 @@ def _run_entities(run: runs.Run, entities: list[Entity], reprocess: tuple[date, 
                 progress(e.name, "start")
             started = time.perf_counter()
             try:
-                _load_entity(run, dw, shop, e, touched, reprocess)
+                _load_entity(run, dw, shop, e, reprocess)
             except psycopg.Error as exc:
                 raise runs.fail_from_db_error(e.name, exc) from exc
             log.info("entity_loaded", entity=e.name, seconds=round(time.perf_counter() - started, 3))
             if progress:
                 progress(e.name, "done")
-        dims_changed = dw.execute(
-            "SELECT coalesce(sum(rows_updated + rows_deleted), 0) > 0 FROM audit.etl_run_entity "
-            "WHERE run_id = %s AND entity LIKE 'dim%%'", (run.run_id,)).fetchone()[0]
-        try:
-            if progress:
-                progress("aggregates", "start")
-            _post_load(run, dw, touched, full=bool(dims_changed) and not reprocess)
-            if progress:
-                progress("aggregates", "done")
-        except psycopg.Error as exc:
-            raise runs.fail_from_db_error(run.step or "aggregates", exc) from exc
 
 
 def _summary(run_id: int, started: float) -> RunSummary:

@@ -33,9 +33,9 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("fact_metas", ("sales_targets", "deleted_rows"), "fact", ("sales_targets", "deleted_rows")),
 )
 
-# Run after the entities, in the same run, only when the procedure exists (aggregates
-# kept current by the load: see database/procs/etl.refresh_*.sql).
-POST_LOAD = ("etl.refresh_agg_vendas_diarias",)
+# Called inside fact_vendas' transaction with the days whose sales changed, so the
+# dashboards' aggregate commits with the fact (database/procs/etl.refresh_agg_vendas_diarias.sql).
+AGGREGATE_REFRESH = "etl.refresh_agg_vendas_diarias"
 
 
 def entity(name: str) -> Entity:

@@ -275,3 +275,30 @@ def test_status_reports_runs_watermarks_and_freshness(shop):
     assert info["runs"][0]["status"] == "succeeded"
     assert {w["entity"] for w in info["watermarks"]} >= {"fact_vendas", "dim_cliente"}
     assert info["freshness"]["ultima_venda"] == max(o[4] for o in shopdata.ORDERS).date()
+
+
+def agg_by_category():
+    return dict(dw_query("SELECT categoria, sum(valor_total_liquido) FROM mart.agg_vendas_diarias GROUP BY 1"))
+
+
+def fact_by_category():
+    return dict(dw_query("SELECT p.categoria, sum(f.valor_total_liquido) FROM fact.fact_vendas f "
+                         "JOIN dim.dim_produto p USING (produto_sk) WHERE NOT f.eh_cancelado GROUP BY 1"))
+
+
+def test_aggregate_follows_recategorisation_even_across_a_failed_run(shop):
+    load.load_daily()
+    assert agg_by_category() == fact_by_category()
+    shop_exec("UPDATE shop.products SET category = 'eletronicos' WHERE product_id = 'P2'")
+    with db.connect("dw", "admin", autocommit=True) as conn:  # the run dies after dim_produto committed
+        conn.execute("ALTER TABLE fact.fact_metas ADD CONSTRAINT sabotage CHECK (valor_meta < 0) NOT VALID")
+    shop_exec("UPDATE shop.sales_targets SET target_amount = target_amount + 1")
+    from harness.runs import RunFailed
+    with pytest.raises(RunFailed):
+        load.load_daily()
+    with db.connect("dw", "admin", autocommit=True) as conn:
+        conn.execute("ALTER TABLE fact.fact_metas DROP CONSTRAINT sabotage")
+    load.load_daily()
+    assert "eletronicos" in agg_by_category()
+    assert agg_by_category() == fact_by_category()
+    assert dw_query("SELECT count(*) FROM ctl.agg_refresh_pending") == [(0,)]
