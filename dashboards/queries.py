@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from typing import TypeVar
 
@@ -111,9 +112,177 @@ def _linhas(sql: str, params: dict | None = None) -> pd.DataFrame | Indisponivel
     except (HarnessError, psycopg.Error) as err:
         log.warning("dashboard query failed: %s: %s", type(err).__name__, str(err).splitlines()[0] if str(err) else "")
         return Indisponivel()
-    return pd.DataFrame.from_records(list(rows), columns=list(cols))
+    df = pd.DataFrame.from_records(list(rows), columns=list(cols))
+    for col in df.columns:  # numeric -> float for pandas/plotly; exact sums were done in SQL
+        if df[col].map(lambda v: isinstance(v, Decimal)).any():
+            df[col] = df[col].map(lambda v: None if v is None else float(v)).astype("float64")
+    return df
 
 
 def _arr(valores: tuple[str, ...]) -> list[str] | None:
     """A filter list as a query parameter: None means 'no filter' (`%s IS NULL OR col = ANY(%s)`)."""
     return list(valores) if valores else None
+
+
+def _params(f: Filtros) -> dict:
+    return {"de": f.de, "ate": f.ate, **{d: _arr(getattr(f, d)) for d in DIMENSOES}}
+
+
+# the same filter for every sales source (each exposes data, regiao_id, categoria, equipe_id, vendedor_id)
+_FILTRO = """
+    data BETWEEN %(de)s AND %(ate)s
+    AND (%(regiao)s::text[] IS NULL OR regiao_id = ANY(%(regiao)s::text[]))
+    AND (%(categoria)s::text[] IS NULL OR categoria = ANY(%(categoria)s::text[]))
+    AND (%(equipe)s::text[] IS NULL OR equipe_id = ANY(%(equipe)s::text[]))
+    AND (%(vendedor)s::text[] IS NULL OR vendedor_id = ANY(%(vendedor)s::text[]))"""
+
+
+# ------------------------------------------------------------------ freshness and filter options
+def atualizacao() -> dict | Indisponivel:
+    """{'dados_ate': date|None, 'ultima_carga_ok': timestamptz|None, 'status_ultima_execucao': str|None}."""
+    df = _linhas("SELECT dados_ate, ultima_carga_ok, status_ultima_execucao FROM mart.vw_atualizacao")
+    if isinstance(df, Indisponivel):
+        return df
+    if df.empty:
+        return {"dados_ate": None, "ultima_carga_ok": None, "status_ultima_execucao": None}
+    row = df.iloc[0]
+    return {k: (None if pd.isna(row[k]) else row[k]) for k in df.columns}
+
+
+def opcoes() -> dict[str, dict[str, str]] | Indisponivel:
+    """Known filter values: dimension -> {value: label}, from the sales aggregate and the goals view."""
+    df = _linhas("""
+        SELECT 'regiao' AS dim, regiao_id AS valor, min(regiao_nome) AS rotulo FROM mart.agg_vendas_diarias GROUP BY 2
+        UNION SELECT 'regiao', regiao_id, min(regiao_nome) FROM mart.vw_metas_atingimento GROUP BY 2
+        UNION SELECT 'categoria', categoria, categoria FROM mart.agg_vendas_diarias GROUP BY 2
+        UNION SELECT 'equipe', equipe_id, min(equipe_nome) FROM mart.agg_vendas_diarias GROUP BY 2
+        UNION SELECT 'equipe', equipe_id, min(equipe_nome) FROM mart.vw_metas_atingimento GROUP BY 2
+        UNION SELECT 'vendedor', vendedor_id, min(vendedor_nome) FROM mart.agg_vendas_diarias GROUP BY 2
+        UNION SELECT 'vendedor', vendedor_id, min(vendedor_nome) FROM mart.vw_metas_atingimento GROUP BY 2
+        ORDER BY 1, 3""")
+    if isinstance(df, Indisponivel):
+        return df
+    out: dict[str, dict[str, str]] = {d: {} for d in DIMENSOES}
+    for dim, valor, rotulo in df.itertuples(index=False):
+        if valor is not None:
+            out[dim].setdefault(valor, rotulo or valor)
+    return out
+
+
+# ------------------------------------------------------------------ sales
+def kpis_vendas(f: Filtros) -> dict | Indisponivel:
+    """Receita líquida, margem bruta, margem %, pedidos, ticket médio (cancelled lines excluded)."""
+    df = _linhas(f"""
+        SELECT coalesce(sum(valor_total_liquido), 0) AS receita,
+               coalesce(sum(valor_total_liquido - custo_total), 0) AS margem,
+               count(DISTINCT pedido_id) AS pedidos
+        FROM mart.vw_vendas
+        WHERE NOT eh_cancelado AND {_FILTRO}""", _params(f))
+    if isinstance(df, Indisponivel):
+        return df
+    receita, margem, pedidos = df.iloc[0]["receita"], df.iloc[0]["margem"], int(df.iloc[0]["pedidos"])
+    return {"receita": receita, "margem": margem,
+            "margem_pct": (margem / receita * 100) if receita else None,
+            "pedidos": pedidos, "ticket": (receita / pedidos) if pedidos else None}
+
+
+def serie_vendas(f: Filtros, grao: str) -> pd.DataFrame | Indisponivel:
+    """Revenue and margin per day or month ('dia' | 'mes') from the daily aggregate."""
+    if grao not in ("dia", "mes"):
+        raise ValueError(grao)
+    periodo = "data" if grao == "dia" else "date_trunc('month', data)::date"
+    return _linhas(f"""
+        SELECT {periodo} AS periodo, sum(receita_liquida) AS receita, sum(margem_bruta) AS margem
+        FROM mart.agg_vendas_diarias WHERE {_FILTRO}
+        GROUP BY 1 ORDER BY 1""", _params(f))
+
+
+_QUEBRAS = {"regiao": ("regiao_id", "regiao_nome"), "categoria": ("categoria", "categoria"),
+            "equipe": ("equipe_id", "equipe_nome"), "vendedor": ("vendedor_id", "vendedor_nome")}
+
+
+def quebra_vendas(f: Filtros, dimensao: str) -> pd.DataFrame | Indisponivel:
+    """Revenue, margin and margin % by one dimension (regiao | categoria | equipe | vendedor)."""
+    chave, nome = _QUEBRAS[dimensao]  # KeyError for anything else: never a column name from outside
+    return _linhas(f"""
+        SELECT {chave} AS chave, min({nome}) AS nome, sum(receita_liquida) AS receita,
+               sum(margem_bruta) AS margem, sum(quantidade_vendida) AS quantidade
+        FROM mart.agg_vendas_diarias WHERE {_FILTRO}
+        GROUP BY 1 ORDER BY receita DESC""", _params(f))
+
+
+# ------------------------------------------------------------------ goals
+def metas(mes: date, f: Filtros) -> pd.DataFrame | Indisponivel:
+    """Goal vs actual per seller for one month (category does not apply: goals are per seller)."""
+    return _linhas("""
+        SELECT vendedor_id, vendedor_nome, equipe_id, equipe_nome, regiao_id, regiao_nome,
+               valor_meta, valor_realizado, pct_atingimento
+        FROM mart.vw_metas_atingimento
+        WHERE mes = %(mes)s
+          AND (%(regiao)s::text[] IS NULL OR regiao_id = ANY(%(regiao)s::text[]))
+          AND (%(equipe)s::text[] IS NULL OR equipe_id = ANY(%(equipe)s::text[]))
+          AND (%(vendedor)s::text[] IS NULL OR vendedor_id = ANY(%(vendedor)s::text[]))
+        ORDER BY pct_atingimento DESC NULLS LAST, vendedor_nome""",
+                   {"mes": mes.replace(day=1), "regiao": _arr(f.regiao), "equipe": _arr(f.equipe),
+                    "vendedor": _arr(f.vendedor)})
+
+
+# ------------------------------------------------------------------ discounts
+def resumo_descontos(f: Filtros) -> pd.DataFrame | Indisponivel:
+    """Revenue, margin and orders of lines with and without a discount (cancelled excluded)."""
+    return _linhas(f"""
+        SELECT (valor_desconto > 0) AS com_desconto,
+               sum(valor_total_liquido) AS receita, sum(valor_total_liquido - custo_total) AS margem,
+               sum(valor_bruto) AS valor_bruto, sum(valor_desconto) AS desconto,
+               count(DISTINCT pedido_id) AS pedidos
+        FROM mart.vw_vendas
+        WHERE NOT eh_cancelado AND {_FILTRO}
+        GROUP BY 1 ORDER BY 1 DESC""", _params(f))
+
+
+def campanhas(f: Filtros) -> pd.DataFrame | Indisponivel:
+    """Per campaign and coupon: uses (orders), discount applied, revenue with discount, margin, ROI."""
+    return _linhas(f"""
+        SELECT campanha, cupom, count(DISTINCT pedido_id) AS usos,
+               sum(valor_desconto_aplicado) AS desconto, sum(valor_com_desconto) AS receita,
+               sum(valor_com_desconto - custo_total) AS margem,
+               sum(valor_com_desconto) / nullif(sum(valor_desconto_aplicado), 0) AS roi
+        FROM mart.vw_descontos_campanhas
+        WHERE NOT eh_cancelado AND {_FILTRO}
+        GROUP BY 1, 2 ORDER BY receita DESC""", _params(f))
+
+
+# ------------------------------------------------------------------ ETL monitor
+def execucoes(limite: int = 20) -> pd.DataFrame | Indisponivel:
+    """The latest runs with status, duration, totals over entities and failed checks."""
+    return _linhas("""
+        SELECT run_id, comando, gatilho, status, data_negocio, iniciado_em, terminado_em, duracao_s,
+               etapa_falha, erro, coalesce(sum(linhas_lidas), 0) AS linhas_lidas,
+               coalesce(sum(linhas_rejeitadas), 0) AS linhas_rejeitadas,
+               max(verificacoes_reprovadas) AS verificacoes_reprovadas,
+               max(verificacoes_reprovadas_nomes) AS verificacoes_reprovadas_nomes
+        FROM mart.vw_monitor_etl
+        GROUP BY run_id, comando, gatilho, status, data_negocio, iniciado_em, terminado_em, duracao_s,
+                 etapa_falha, erro
+        ORDER BY iniciado_em DESC LIMIT %(limite)s""", {"limite": int(limite)})
+
+
+def entidades_execucao(run_id: int) -> pd.DataFrame | Indisponivel:
+    """Rows per entity of one run."""
+    return _linhas("""
+        SELECT entidade, linhas_lidas, linhas_inseridas, linhas_atualizadas, linhas_excluidas,
+               linhas_inalteradas, linhas_rejeitadas, entidade_duracao_s
+        FROM mart.vw_monitor_etl WHERE run_id = %(run_id)s AND entidade IS NOT NULL
+        ORDER BY entidade""", {"run_id": int(run_id)})
+
+
+# ------------------------------------------------------------------ metric catalog (a file, not the database)
+def catalogo() -> list[dict] | Indisponivel:
+    """The KPI catalog (metrics/catalog.yaml through harness.metrics), as plain dicts."""
+    try:
+        from harness import metrics
+
+        return [dict(m) for m in metrics.load_catalog()]
+    except (HarnessError, OSError, ValueError) as err:
+        log.warning("metric catalog unreadable: %s", err)
+        return Indisponivel("O dicionário de métricas não pôde ser lido.")

@@ -82,9 +82,9 @@ def _linhas() -> list[Linha]:
 
 
 LINHAS = _linhas()
-# goals: October reachable by some, November (month to date) a mix of on and off track
-METAS = [(v[0], date(2024, 10, 1), Decimal(9000 + 2500 * i)) for i, v in enumerate(VENDEDORES)] + \
-        [(v[0], date(2024, 11, 1), Decimal(6000 + 4000 * i)) for i, v in enumerate(VENDEDORES)]
+# goals: October a mix of met and missed; November (20 of 30 days) a mix of on pace, off pace, met
+METAS = [(v[0], date(2024, 10, 1), Decimal(m)) for v, m in zip(VENDEDORES, (60000, 40000, 45000, 50000, 35000, 70000))] + \
+        [(v[0], date(2024, 11, 1), Decimal(m)) for v, m in zip(VENDEDORES, (50000, 60000, 90000, 55000, 50000, 25000))]
 UTC = timezone.utc
 EXECUCOES = [  # run_id, status, started, seconds, failed_step, error
     (1, "succeeded", datetime(2024, 11, 19, 6, 0, tzinfo=UTC), 42.0, None, None),
