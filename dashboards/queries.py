@@ -121,7 +121,7 @@ def _linhas(sql: str, params: dict | None = None) -> pd.DataFrame | Indisponivel
 
 def _arr(valores: tuple[str, ...]) -> list[str] | None:
     """A filter list as a query parameter: None means 'no filter' (`%s IS NULL OR col = ANY(%s)`)."""
-    return list(valores) if valores else None
+    return sorted(set(valores)) if valores else None  # normalized: the same combination, the same cache key
 
 
 def _params(f: Filtros) -> dict:
