@@ -80,7 +80,7 @@ dash.callback(
 )(links_navegacao)
 
 
-def opcoes_filtros(_pathname):
+def opcoes_filtros():
     """Dropdown options from the mart (label = name, value = natural key); empty when unavailable."""
     conhecidos = queries.opcoes()
     if isinstance(conhecidos, queries.Indisponivel):
@@ -89,24 +89,26 @@ def opcoes_filtros(_pathname):
             for d, _ in _DROPDOWNS]
 
 
-dash.callback([Output(f"filtro-{d}", "options") for d, _ in _DROPDOWNS], Input("url", "pathname"))(opcoes_filtros)
-
-
 def sincronizar(search, de, ate, regiao, categoria, equipe, vendedor):
     """URL -> filter bar (page load, back/forward) or filter bar -> URL (the user changed a filter).
 
-    Returns (url search, de, ate, regiao, categoria, equipe, vendedor)."""
-    vazio = (no_update,) * 6
+    Options and values are set together (a value arriving before its option would be dropped).
+    Returns (url search, de, ate, regiao, categoria, equipe, vendedor, *options)."""
+    vazio = (no_update,) * 10
     if ctx.triggered_id == "url" or ctx.triggered_id is None:
+        opcoes = opcoes_filtros()
         try:
             f = filters.de_url(search)
+            conhecidos = queries.opcoes()
+            if not isinstance(conhecidos, queries.Indisponivel):
+                filters.validar(f, conhecidos)  # an unknown value stays in the URL: the page explains it
         except filters.FiltroInvalido:
-            return (no_update, *vazio)  # the page shows the message; the bar stays as it is
+            return (no_update, *(no_update,) * 6, *opcoes)  # the page shows the message
         ultima = queries.atualizacao()
         ultima = None if isinstance(ultima, queries.Indisponivel) else ultima["dados_ate"]
         p = filters.resolver_periodo(f, ultima)
         return (no_update, p.de.isoformat(), p.ate.isoformat(), list(f.regiao), list(f.categoria),
-                list(f.equipe), list(f.vendedor))
+                list(f.equipe), list(f.vendedor), *opcoes)
     try:
         f = filters.montar(de, ate, regiao, categoria, equipe, vendedor)
     except filters.FiltroInvalido:
@@ -118,6 +120,7 @@ def sincronizar(search, de, ate, regiao, categoria, equipe, vendedor):
 dash.callback(
     Output("url", "search"), Output("filtro-periodo", "start_date"), Output("filtro-periodo", "end_date"),
     *[Output(f"filtro-{d}", "value") for d, _ in _DROPDOWNS],
+    *[Output(f"filtro-{d}", "options") for d, _ in _DROPDOWNS],
     Input("url", "search"), Input("filtro-periodo", "start_date"), Input("filtro-periodo", "end_date"),
     *[Input(f"filtro-{d}", "value") for d, _ in _DROPDOWNS],
 )(sincronizar)

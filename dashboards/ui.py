@@ -56,10 +56,10 @@ def grade(id_: str, colunas: list[dict], arquivo: str, altura: int = 360) -> htm
             html.Button("Exportar CSV", id=f"{id_}-csv", className="botao", n_clicks=0)]),
         dag.AgGrid(id=id_, columnDefs=colunas, rowData=[], className="ag-theme-alpine",
                    defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                   dashGridOptions={"animateRows": False, "domLayout": "normal",
-                                    "overlayNoRowsTemplate": "Nenhum dado para os filtros escolhidos."},
+                   dashGridOptions={"animateRows": False, "domLayout": "autoHeight",
+                                    "localeText": {"noRowsToShow": "Nenhum dado para os filtros escolhidos."}},
                    csvExportParams={"fileName": arquivo, "columnSeparator": ";"},
-                   columnSize="responsiveSizeToFit", style={"height": f"{altura}px"}),
+                   columnSize="responsiveSizeToFit", style={"minHeight": "120px"}),
     ])
 
 
@@ -79,5 +79,5 @@ def col_num(campo: str, titulo: str, **extra) -> dict:
 
 
 def grafico(id_: str, altura: int = 340) -> dcc.Loading:
-    return dcc.Loading(dcc.Graph(id=id_, config={"displaylogo": False, "locale": "pt-BR"},
+    return dcc.Loading(dcc.Graph(id=id_, config={"displaylogo": False, "displayModeBar": False, "locale": "pt-BR"},
                                  style={"height": f"{altura}px"}), type="dot", delay_show=300)

@@ -31,10 +31,10 @@ def layout(**_query):
         html.Div(className="cartao", children=[
             html.H2("Atingimento por vendedor (vermelho: fora do ritmo; verde: meta atingida)"),
             ui.grafico("metas-grafico-vendedores", 380)]),
+        html.Div(className="cartao", style={"marginTop": "12px"}, children=[
+            html.H2("Meta x realizado por equipe"), ui.grafico("metas-grafico-equipes", 280)]),
         html.Div(className="linha", children=[
-            html.Div(className="cartao", children=[html.H2("Meta x realizado por equipe"),
-                                                   ui.grafico("metas-grafico-equipes", 300)]),
-            html.Div(className="cartao", children=[html.H2("Ranking"), ui.grade("metas-tabela", [
+            html.Div(className="cartao", children=[html.H2("Ranking do mês"), ui.grade("metas-tabela", [
                 {"field": "posicao", "headerName": "#", "maxWidth": 70},
                 {"field": "vendedor_nome", "headerName": "Vendedor"},
                 {"field": "equipe_nome", "headerName": "Equipe"},
