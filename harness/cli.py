@@ -33,6 +33,9 @@ app.add_typer(oltp_app, name="oltp")
 from harness.cli_dashboards import dashboards  # noqa: E402
 
 app.command()(dashboards)
+from harness.cli_docs import docs_app  # noqa: E402
+
+app.add_typer(docs_app, name="docs")
 
 out = Console()
 err = Console(stderr=True)

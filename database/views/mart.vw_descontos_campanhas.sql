@@ -1,19 +1,65 @@
--- mart.vw_descontos_campanhas: PROVISIONAL (dashboards branch) until work-mart delivers it.
--- Purpose: discounts applied, with the sale's dimensions, for coupon/campaign ROI (journey 2).
--- Source: fact.fact_descontos + dimensions.  Grain: discount applied to an order line.
--- Rerun: CREATE OR REPLACE; does not commit.
+-- mart.vw_descontos_campanhas: use, revenue, ROI and margin impact per coupon and month.
+-- Purpose: dashboard "descontos e ROI" and PRD question "ROI de campanhas e impacto real de
+--          descontos na margem" (journey 2).
+-- Source: fact.fact_descontos (non-cancelled lines: eh_cancelado = false) + dim_data,
+--         dim_desconto; the month's lines WITHOUT discount from mart.agg_vendas_diarias.
+-- Grain: coupon (dim_desconto; campaign is its attribute) x month of the order. desconto_id
+--        '-1' gathers discounted lines with no coupon. pedidos_com_desconto is distinct per
+--        row and does not add up across coupons.
+-- roi_desconto = valor_com_desconto / valor_desconto_aplicado (R$ of revenue per R$ of discount).
+-- Margin impact: margem_com_desconto_pct = (valor_com_desconto - custo_total) / valor_com_desconto
+--   * 100 over the coupon's lines; margem_sem_desconto_pct = the same ratio over every
+--   non-cancelled line WITHOUT discount of the same month (all regions/categories);
+--   impacto_margem_pp = margem_com_desconto_pct - margem_sem_desconto_pct (percentage points;
+--   negative = the discounted sales earn a lower margin than the undiscounted ones).
+-- Rerun: CREATE OR REPLACE, re-applied by harness migrate when this file changes; no commit.
 CREATE OR REPLACE VIEW mart.vw_descontos_campanhas AS
-SELECT f.item_pedido_id, f.pedido_id, d.data, ds.desconto_id, ds.codigo AS cupom, ds.campanha,
-       r.regiao_id, coalesce(p.categoria, 'Não informado') AS categoria, e.equipe_id, v.vendedor_id,
-       f.eh_cancelado, f.valor_bruto, f.valor_desconto_aplicado, f.valor_com_desconto, f.custo_total,
-       f.valor_com_desconto - f.custo_total AS margem_bruta
-FROM fact.fact_descontos f
-JOIN fact.fact_vendas fv ON fv.item_pedido_id = f.item_pedido_id
-JOIN dim.dim_data d ON d.data_sk = f.data_sk
-JOIN dim.dim_desconto ds ON ds.desconto_sk = f.desconto_sk
-JOIN dim.dim_regiao r ON r.regiao_sk = fv.regiao_sk
-JOIN dim.dim_produto p ON p.produto_sk = f.produto_sk
-JOIN dim.dim_equipe e ON e.equipe_sk = fv.equipe_sk
-JOIN dim.dim_vendedor v ON v.vendedor_sk = f.vendedor_sk;
+WITH uso AS (
+    SELECT date_trunc('month', d.data)::date       AS mes,
+           f.desconto_sk,
+           count(*)                                AS linhas_com_desconto,
+           count(DISTINCT f.pedido_id)             AS pedidos_com_desconto,
+           sum(f.valor_bruto)                      AS valor_bruto,
+           sum(f.valor_desconto_aplicado)          AS valor_desconto_aplicado,
+           sum(f.valor_com_desconto)               AS valor_com_desconto,
+           sum(f.custo_total)                      AS custo_total
+    FROM fact.fact_descontos f
+    JOIN dim.dim_data d ON d.data_sk = f.data_sk
+    WHERE NOT f.eh_cancelado
+    GROUP BY 1, 2
+), sem_desconto AS (
+    SELECT date_trunc('month', a.data)::date                             AS mes,
+           sum(a.valor_total_liquido - a.receita_com_desconto)           AS receita,
+           sum(a.custo_total - a.custo_com_desconto)                     AS custo
+    FROM mart.agg_vendas_diarias a
+    GROUP BY 1
+), calc AS (
+    SELECT u.*,
+           (u.valor_com_desconto - u.custo_total) / NULLIF(u.valor_com_desconto, 0) * 100 AS margem_com_pct,
+           (s.receita - s.custo) / NULLIF(s.receita, 0) * 100                           AS margem_sem_pct
+    FROM uso u
+    LEFT JOIN sem_desconto s ON s.mes = u.mes
+)
+SELECT c.mes,
+       to_char(c.mes, 'YYYY-MM')                                  AS ano_mes,
+       ds.desconto_id,
+       ds.codigo                                                  AS cupom,
+       ds.campanha,
+       ds.tipo,
+       c.linhas_com_desconto,
+       c.pedidos_com_desconto,
+       c.valor_bruto,
+       c.valor_desconto_aplicado,
+       c.valor_com_desconto,
+       c.custo_total,
+       c.valor_com_desconto - c.custo_total                       AS margem_com_desconto,
+       round(c.margem_com_pct, 2)                                 AS margem_com_desconto_pct,
+       round(c.margem_sem_pct, 2)                                 AS margem_sem_desconto_pct,
+       round(c.margem_com_pct - c.margem_sem_pct, 2)              AS impacto_margem_pp,
+       round(c.valor_com_desconto / NULLIF(c.valor_desconto_aplicado, 0), 4) AS roi_desconto
+FROM calc c
+JOIN dim.dim_desconto ds ON ds.desconto_sk = c.desconto_sk;
 
-COMMENT ON VIEW mart.vw_descontos_campanhas IS 'Descontos aplicados por linha com cupom e campanha (provisória).';
+COMMENT ON VIEW mart.vw_descontos_campanhas IS
+    'Uso, receita com desconto, desconto aplicado, ROI e impacto na margem (p.p. contra as vendas sem '
+    'desconto do mesmo mês) por cupom/campanha e mês; sem linhas canceladas.';

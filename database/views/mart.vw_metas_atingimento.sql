@@ -1,22 +1,50 @@
--- mart.vw_metas_atingimento: PROVISIONAL (dashboards branch) until work-mart delivers it.
--- Purpose: goal vs actual per seller and month (journey 1).
--- Source: fact.fact_metas, fact.fact_vendas (without cancelled lines), dimensions.
--- Grain: seller x month. Rerun: CREATE OR REPLACE; does not commit.
+-- mart.vw_metas_atingimento: goal versus actual per seller and month, ranked within the team.
+-- Purpose: dashboard "metas e atingimento" and PRD question "taxa de atingimento de metas por
+--          vendedor e equipe" (journey 1).
+-- Source: fact.fact_metas (goal), mart.agg_vendas_diarias (actual: non-cancelled net revenue
+--         of the seller in the month, summed over every region/category/team of the aggregate,
+--         so it is only as current as the last etl.refresh_agg_vendas_diarias), dim_vendedor,
+--         dim_equipe (the goal's team), dim_regiao (the team's region).
+-- Grain: seller x month (one row per goal; a seller with sales but no goal is not here).
+-- atingimento_pct = valor_realizado / valor_meta * 100 (NULL when the goal is 0), rounded to
+-- 2 decimals; ranking_equipe = rank() within team and month by atingimento, highest first.
+-- Rerun: CREATE OR REPLACE, re-applied by harness migrate when this file changes; no commit.
 CREATE OR REPLACE VIEW mart.vw_metas_atingimento AS
 WITH realizado AS (
-    SELECT f.vendedor_sk, date_trunc('month', d.data)::date AS mes, sum(f.valor_total_liquido) AS valor
-    FROM fact.fact_vendas f JOIN dim.dim_data d ON d.data_sk = f.data_sk
-    WHERE NOT f.eh_cancelado
+    SELECT a.vendedor_sk,
+           date_trunc('month', a.data)::date AS mes,
+           sum(a.valor_total_liquido)        AS valor
+    FROM mart.agg_vendas_diarias a
     GROUP BY 1, 2
+), base AS (
+    SELECT m.mes,
+           m.vendedor_sk,
+           m.equipe_sk,
+           m.valor_meta,
+           coalesce(x.valor, 0)::numeric(16,2)                        AS valor_realizado,
+           coalesce(x.valor, 0) / NULLIF(m.valor_meta, 0) * 100       AS atingimento
+    FROM fact.fact_metas m
+    LEFT JOIN realizado x ON x.vendedor_sk = m.vendedor_sk AND x.mes = m.mes
 )
-SELECT m.mes, v.vendedor_id, v.nome AS vendedor_nome, e.equipe_id, e.nome AS equipe_nome,
-       r.regiao_id, r.nome AS regiao_nome,
-       m.valor_meta, coalesce(x.valor, 0) AS valor_realizado,
-       CASE WHEN m.valor_meta > 0 THEN round(coalesce(x.valor, 0) / m.valor_meta * 100, 2) END AS pct_atingimento
-FROM fact.fact_metas m
-JOIN dim.dim_vendedor v ON v.vendedor_sk = m.vendedor_sk
-JOIN dim.dim_equipe e ON e.equipe_sk = m.equipe_sk
-JOIN dim.dim_regiao r ON r.regiao_sk = e.regiao_sk
-LEFT JOIN realizado x ON x.vendedor_sk = m.vendedor_sk AND x.mes = m.mes;
+SELECT b.mes,
+       to_char(b.mes, 'YYYY-MM')                 AS ano_mes,
+       v.vendedor_id,
+       v.nome                                    AS vendedor_nome,
+       e.equipe_id,
+       e.nome                                    AS equipe_nome,
+       r.regiao_id,
+       r.nome                                    AS regiao_nome,
+       b.valor_meta,
+       b.valor_realizado,
+       round(b.atingimento, 2)                   AS atingimento_pct,
+       (b.valor_realizado >= b.valor_meta)       AS meta_atingida,
+       rank() OVER (PARTITION BY b.equipe_sk, b.mes ORDER BY b.atingimento DESC NULLS LAST)::integer
+                                                 AS ranking_equipe
+FROM base b
+JOIN dim.dim_vendedor v ON v.vendedor_sk = b.vendedor_sk
+JOIN dim.dim_equipe e   ON e.equipe_sk = b.equipe_sk
+JOIN dim.dim_regiao r   ON r.regiao_sk = e.regiao_sk;
 
-COMMENT ON VIEW mart.vw_metas_atingimento IS 'Meta x realizado por vendedor e mês (provisória).';
+COMMENT ON VIEW mart.vw_metas_atingimento IS
+    'Meta x realizado (receita líquida sem cancelados) por vendedor e mês, com % de atingimento e '
+    'posição no ranking da equipe; região = região da equipe.';

@@ -1,24 +1,69 @@
--- mart.vw_vendas: PROVISIONAL (dashboards branch) until work-mart delivers the real view.
--- Purpose: order lines with flattened dimension attributes, for ad-hoc SQL and the dashboards.
--- Source: fact.fact_vendas + dimensions.  Grain: order line (cancelled lines kept, flagged).
--- Rerun: CREATE OR REPLACE; does not commit.
+-- mart.vw_vendas: sales at order-line grain with every dimension attribute flattened.
+-- Purpose: the one place analysts (bi_reader) and the metric catalog read sales from,
+--          without hand-made joins (PRD journey 3). Every catalog sales KPI is an aggregate
+--          expression over these columns (metrics/catalog.yaml).
+-- Source: fact.fact_vendas + dim_data, dim_cliente, dim_regiao, dim_produto, dim_vendedor,
+--         dim_equipe, dim_desconto (inner joins: every fact key has a row, -1 = unknown).
+-- Grain: order line. Cancelled lines ARE here, flagged eh_cancelado = true; revenue KPIs
+--        exclude them (FILTER (WHERE NOT eh_cancelado) in each catalog expression).
+-- regiao_* is the customer's region (fact_vendas.regiao_sk); equipe_* the seller's team
+-- at the time of the sale (fact_vendas.equipe_sk).
+-- Rerun: CREATE OR REPLACE, re-applied by harness migrate when this file changes; no commit.
 CREATE OR REPLACE VIEW mart.vw_vendas AS
-SELECT f.item_pedido_id, f.pedido_id, d.data, d.ano_mes,
-       r.regiao_id, r.nome AS regiao_nome,
-       coalesce(p.categoria, 'Não informado') AS categoria, p.produto_id, p.nome AS produto_nome,
-       e.equipe_id, e.nome AS equipe_nome,
-       v.vendedor_id, v.nome AS vendedor_nome,
-       c.cliente_id, ds.codigo AS cupom, ds.campanha,
-       f.status, f.eh_cancelado, f.quantidade_vendida, f.quantidade_devolvida,
-       f.valor_bruto, f.valor_desconto, f.valor_total_liquido, f.custo_total,
-       f.valor_total_liquido - f.custo_total AS margem_bruta
+SELECT f.item_pedido_id,
+       f.pedido_id,
+       f.linha,
+       f.data_sk,
+       d.data,
+       d.ano,
+       d.trimestre,
+       d.mes,
+       d.nome_mes,
+       d.ano_mes,
+       d.dia_semana,
+       d.nome_dia_semana,
+       d.eh_dia_util,
+       d.eh_feriado,
+       c.cliente_id,
+       c.nome                                  AS cliente_nome,
+       c.cidade,
+       c.uf,
+       c.segmento,
+       r.regiao_id,
+       r.nome                                  AS regiao_nome,
+       p.produto_id,
+       p.nome                                  AS produto_nome,
+       coalesce(p.categoria, 'Não informado')  AS categoria,
+       coalesce(p.subcategoria, 'Não informado') AS subcategoria,
+       v.vendedor_id,
+       v.nome                                  AS vendedor_nome,
+       e.equipe_id,
+       e.nome                                  AS equipe_nome,
+       ds.desconto_id,
+       ds.codigo                               AS cupom,
+       ds.campanha,
+       f.status,
+       f.eh_cancelado,
+       (f.valor_desconto > 0)                  AS tem_desconto,
+       f.quantidade_vendida,
+       f.quantidade_devolvida,
+       f.data_devolucao,
+       f.preco_unitario,
+       f.valor_bruto,
+       f.valor_desconto,
+       f.valor_total_liquido,
+       f.custo_total,
+       f.valor_total_liquido - f.custo_total   AS margem_bruta,
+       f.valor_frete
 FROM fact.fact_vendas f
-JOIN dim.dim_data d ON d.data_sk = f.data_sk
-JOIN dim.dim_regiao r ON r.regiao_sk = f.regiao_sk
-JOIN dim.dim_produto p ON p.produto_sk = f.produto_sk
-JOIN dim.dim_equipe e ON e.equipe_sk = f.equipe_sk
-JOIN dim.dim_vendedor v ON v.vendedor_sk = f.vendedor_sk
-JOIN dim.dim_cliente c ON c.cliente_sk = f.cliente_sk
+JOIN dim.dim_data d      ON d.data_sk = f.data_sk
+JOIN dim.dim_cliente c   ON c.cliente_sk = f.cliente_sk
+JOIN dim.dim_regiao r    ON r.regiao_sk = f.regiao_sk
+JOIN dim.dim_produto p   ON p.produto_sk = f.produto_sk
+JOIN dim.dim_vendedor v  ON v.vendedor_sk = f.vendedor_sk
+JOIN dim.dim_equipe e    ON e.equipe_sk = f.equipe_sk
 JOIN dim.dim_desconto ds ON ds.desconto_sk = f.desconto_sk;
 
-COMMENT ON VIEW mart.vw_vendas IS 'Linhas de venda com atributos das dimensões (provisória).';
+COMMENT ON VIEW mart.vw_vendas IS
+    'Vendas por linha de pedido com os atributos de todas as dimensões. Inclui linhas canceladas '
+    '(eh_cancelado = true), que ficam fora das métricas de receita. regiao_* = região do cliente.';

@@ -1,0 +1,138 @@
+"""Independent KPI computations straight from the shop database (schema shop), for
+reconciling the warehouse's mart views against the source after a real load.
+
+Every function runs one SQL query on a connection to the SHOP database (`db.connect("oltp", ...)`)
+and applies the business rules itself, without the warehouse:
+- a line counts when its order's status is not 'canceled'/'unavailable';
+- revenue of a line = quantity * unit_price - discount_amount; cost = quantity * coalesce(unit_cost, 0);
+- the order day is ordered_at in America/Sao_Paulo (the warehouse's data_sk rule);
+- seller = coalesce(line seller, order seller); team = the seller's team;
+- region = the region of the customer's state (shop.states); category 'Não informado' when missing.
+Lines the loader rejects (bad status, negative price, duplicate lines...) are not excluded
+here: reconcile on a clean shop, or compare the rejected rows separately.
+
+Filters (all optional): data_inicio/data_fim (order day, inclusive), regiao (region id),
+categoria, equipe (team id), vendedor (seller id).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+LINES = """
+WITH lines AS (
+    SELECT i.order_item_id, i.order_id,
+           (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date                 AS day,
+           o.customer_id, c.customer_id IS NOT NULL                                AS customer_known,
+           st.region_id, coalesce(p.category, 'Não informado')                    AS category,
+           coalesce(i.seller_id, o.seller_id)                                      AS seller_id,
+           s.team_id, o.discount_id,
+           i.quantity, i.returned_quantity,
+           i.quantity * i.unit_price                                               AS gross,
+           i.discount_amount                                                       AS discount,
+           i.quantity * i.unit_price - i.discount_amount                           AS net,
+           i.quantity * coalesce(i.unit_cost, 0)                                   AS cost
+    FROM shop.order_items i
+    JOIN shop.orders o           ON o.order_id = i.order_id
+    LEFT JOIN shop.customers c   ON c.customer_id = o.customer_id
+    LEFT JOIN shop.states st     ON st.state = c.state
+    LEFT JOIN shop.products p    ON p.product_id = i.product_id
+    LEFT JOIN shop.sellers s     ON s.seller_id = coalesce(i.seller_id, o.seller_id)
+    WHERE o.status NOT IN ('canceled', 'unavailable')
+), picked AS (
+    SELECT * FROM lines
+    WHERE (%(data_inicio)s::date IS NULL OR day >= %(data_inicio)s::date)
+      AND (%(data_fim)s::date IS NULL OR day <= %(data_fim)s::date)
+      AND (%(regiao)s::text IS NULL OR region_id = %(regiao)s::text)
+      AND (%(categoria)s::text IS NULL OR category = %(categoria)s::text)
+      AND (%(equipe)s::text IS NULL OR team_id = %(equipe)s::text)
+      AND (%(vendedor)s::text IS NULL OR seller_id = %(vendedor)s::text)
+)
+"""
+
+MEASURES = """
+    sum(net)                                                                     AS receita_liquida,
+    sum(gross)                                                                   AS receita_bruta,
+    sum(discount)                                                                AS desconto_concedido,
+    sum(net - cost)                                                              AS margem_bruta,
+    sum(net - cost) * 100.0 / NULLIF(sum(net), 0)                                AS margem_percentual,
+    count(DISTINCT order_id)                                                     AS pedidos,
+    sum(quantity)                                                                AS itens,
+    sum(net) / NULLIF(count(DISTINCT order_id), 0)                               AS ticket_medio,
+    -- the warehouse keeps a customer missing from shop.customers as an inferred member: counted
+    count(DISTINCT customer_id)                                                  AS clientes_ativos,
+    sum(returned_quantity) * 100.0 / NULLIF(sum(quantity), 0)                    AS taxa_devolucao,
+    sum(net) FILTER (WHERE discount > 0)                                         AS receita_com_desconto,
+    sum(net) FILTER (WHERE discount = 0)                                         AS receita_sem_desconto,
+    sum(net - cost) FILTER (WHERE discount > 0) * 100.0 / NULLIF(sum(net) FILTER (WHERE discount > 0), 0)
+      - sum(net - cost) FILTER (WHERE discount = 0) * 100.0 / NULLIF(sum(net) FILTER (WHERE discount = 0), 0)
+                                                                                 AS impacto_desconto_margem,
+    sum(returned_quantity)                                                       AS quantidade_devolvida
+"""
+
+FILTERS = ("data_inicio", "data_fim", "regiao", "categoria", "equipe", "vendedor")
+
+
+def _params(filters: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise ValueError(f"unknown filter(s) {sorted(unknown)}")
+    return {k: filters.get(k) for k in FILTERS}
+
+
+def _rows(conn, query: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    cur = conn.execute(query, _params(filters))
+    names = [c.name for c in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def sales_kpis(conn, **filters) -> dict[str, Any]:
+    """Every sales KPI of the catalog over the filtered non-cancelled lines."""
+    return _rows(conn, LINES + f"SELECT {MEASURES} FROM picked", filters)[0]
+
+
+def sales_kpis_by_day(conn, **filters) -> dict[date, dict[str, Any]]:
+    """The sales KPIs per order day (pedidos per day add up over days: an order has one day)."""
+    rows = _rows(conn, LINES + f"SELECT day, {MEASURES} FROM picked GROUP BY day ORDER BY day", filters)
+    return {r.pop("day"): r for r in rows}
+
+
+def sales_kpis_by_month(conn, **filters) -> dict[date, dict[str, Any]]:
+    """The sales KPIs per month of the order (key: first day of the month)."""
+    rows = _rows(conn, LINES + f"SELECT date_trunc('month', day)::date AS month, {MEASURES} FROM picked "
+                 "GROUP BY 1 ORDER BY 1", filters)
+    return {r.pop("month"): r for r in rows}
+
+
+def goals(conn) -> dict[tuple[str, date], dict[str, Any]]:
+    """Per (seller, month) with a target: valor_meta, valor_realizado, atingimento_pct (unrounded)."""
+    query = LINES + """
+    , done AS (SELECT seller_id, date_trunc('month', day)::date AS month, sum(net) AS net
+               FROM picked GROUP BY 1, 2)
+    SELECT t.seller_id, t.month, t.target_amount AS valor_meta, coalesce(d.net, 0) AS valor_realizado,
+           coalesce(d.net, 0) * 100.0 / NULLIF(t.target_amount, 0) AS atingimento_pct
+    FROM shop.sales_targets t
+    LEFT JOIN done d ON d.seller_id = t.seller_id AND d.month = t.month
+    ORDER BY 1, 2"""
+    return {(r.pop("seller_id"), r.pop("month")): r for r in _rows(conn, query, {})}
+
+
+def discounts_by_month(conn) -> dict[tuple[date, str], dict[str, Any]]:
+    """Per (month, discount_id or '-1'): lines and orders with discount, discount, revenue, ROI."""
+    query = LINES + """
+    SELECT date_trunc('month', day)::date AS month, coalesce(discount_id, '-1') AS discount_id,
+           count(*) AS linhas_com_desconto, count(DISTINCT order_id) AS pedidos_com_desconto,
+           sum(discount) AS valor_desconto_aplicado, sum(net) AS valor_com_desconto,
+           sum(cost) AS custo_total,
+           sum(net) / NULLIF(sum(discount), 0) AS roi_desconto
+    FROM picked WHERE discount > 0 GROUP BY 1, 2 ORDER BY 1, 2"""
+    return {(r.pop("month"), r.pop("discount_id")): r for r in _rows(conn, query, {})}
+
+
+def close(a: Any, b: Any, tolerance: Decimal = Decimal("0.000001")) -> bool:
+    """Equality for KPI values: None only equals None; numbers within a tolerance."""
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(Decimal(str(a)) - Decimal(str(b))) <= tolerance

@@ -1,0 +1,381 @@
+"""The consumption layer (issue 6): every catalog KPI computed through the mart views equals
+an independent Python computation from the inserted rows; the daily aggregate refresh
+equals a full recomputation and touches only its days; bi_reader reads every mart object
+and nothing of audit; the shop-side reconciliation helper agrees with Python too."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import psycopg
+import pytest
+
+from harness import db, metrics
+from tests import mart_data as md
+from tests import reconcile
+
+JAN = (date(2024, 1, 1), date(2024, 1, 31))
+FEB = (date(2024, 2, 1), date(2024, 2, 29))
+FILTER_SETS = [
+    {},
+    {"data_inicio": JAN[0], "data_fim": JAN[1]},
+    {"data_inicio": date(2024, 1, 10), "data_fim": date(2024, 2, 10)},   # months cut in the middle
+    {"regiao": "SE"},
+    {"regiao": "N"},                                                      # region without sales
+    {"categoria": "informatica"},
+    {"categoria": "Não informado"},
+    {"equipe": "T1"},
+    {"vendedor": "V3"},
+    {"data_inicio": FEB[0], "data_fim": FEB[1], "equipe": "T2"},
+]
+
+
+@pytest.fixture
+def mart_dw(fresh_dbs):
+    """The data set in the warehouse (dims, facts, aggregates refreshed) and in the shop."""
+    with db.connect("dw", "admin") as conn:
+        run_id = md.insert_warehouse(conn)
+        md.refresh_aggregates(conn, run_id)
+        conn.commit()
+    with db.connect("oltp", "admin") as conn:
+        md.insert_shop(conn)
+        conn.commit()
+    return run_id
+
+
+def _expected_goals(f):
+    rows = md.goal_rows()
+    start, end = f.get("data_inicio"), f.get("data_fim")
+    return [r for r in rows
+            if (start is None or r["mes"] >= start.replace(day=1)) and (end is None or r["mes"] <= end)
+            and f.get("regiao") in (None, r["regiao_id"]) and f.get("equipe") in (None, r["equipe_id"])
+            and f.get("vendedor") in (None, r["vendedor_id"])]
+
+
+def _expected_discounts(f):
+    start, end = f.get("data_inicio"), f.get("data_fim")
+    return [r for r in md.discount_rows()
+            if (start is None or r["mes"] >= start.replace(day=1)) and (end is None or r["mes"] <= end)]
+
+
+def expected(metric: metrics.Metric, f: dict) -> object:
+    if metric.source == "mart.vw_vendas":
+        values = md.sales_kpis(md.select(md.lines(), **f))
+    elif metric.source == "mart.vw_metas_atingimento":
+        values = md.goal_kpis(_expected_goals(f))
+    elif metric.source == "mart.vw_descontos_campanhas":
+        values = md.discount_kpis(_expected_discounts(f))
+    else:
+        raise AssertionError(f"no independent computation for source {metric.source}")
+    assert metric.name in values, f"no independent Python computation for metric {metric.name}"
+    return values[metric.name]
+
+
+def test_catalog_has_the_prd_kpis_with_valid_definitions():
+    catalog = metrics.load_catalog()
+    required = {"receita_liquida", "margem_bruta", "margem_percentual", "atingimento_meta", "roi_desconto",
+                "taxa_devolucao", "ticket_medio", "pedidos", "itens", "clientes_ativos", "receita_com_desconto",
+                "receita_sem_desconto"}
+    assert required <= set(catalog.names)
+    assert len(catalog.names) == len(set(catalog.names))
+    rm = catalog.metric("receita_liquida")
+    assert "SUM(valor_total_liquido)" in rm.sql and "NOT eh_cancelado" in rm.sql
+    for m in catalog.metrics:
+        if m.source == "mart.vw_vendas":
+            assert "NOT eh_cancelado" in m.sql, f"{m.name} must state the cancelled-lines rule"
+
+
+@pytest.mark.parametrize("broken, message", [
+    ({"format": "money"}, "format 'money'"),
+    ({"name": "Receita Liquida"}, "snake_case"),
+    ({"sql": "SUM(a) / SUM(b)"}, "without NULLIF"),
+    ({"filters": ["canal"]}, "unknown filter 'canal'"),
+    ({"owner": None}, "missing 'owner'"),
+    ({"source": "mart.vw_inexistente"}, "not declared"),
+])
+def test_catalog_validation_names_each_problem(broken, message):
+    import yaml
+
+    data = yaml.safe_load(metrics.catalog_path().read_text(encoding="utf-8"))
+    assert metrics.validate(data) == []
+    data["metrics"][0].update(broken)
+    problems = metrics.validate(data)
+    assert any(message in p for p in problems), problems
+
+
+def test_catalog_validation_rejects_duplicate_names():
+    import yaml
+
+    data = yaml.safe_load(metrics.catalog_path().read_text(encoding="utf-8"))
+    data["metrics"].append(dict(data["metrics"][0]))
+    assert any("duplicate name" in p for p in metrics.validate(data))
+
+
+@pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()) or "all")
+def test_every_catalog_kpi_through_the_views_equals_python(mart_dw, filters):
+    catalog = metrics.load_catalog()
+    checked = 0
+    with db.connect("dw", "bi") as conn:
+        for metric in catalog.metrics:
+            wanted = {k: v for k, v in filters.items() if k not in ("data_inicio", "data_fim")}
+            if any(k not in metric.filters for k in wanted) or (
+                    "data_inicio" in filters and "periodo" not in metric.filters):
+                with pytest.raises(metrics.CatalogError):
+                    metrics.metric_query(catalog, metric.name, **filters)
+                continue
+            want = expected(metric, filters)
+            got = metrics.compute(conn, catalog, metric.name, **filters)
+            assert reconcile.close(got, want), f"{metric.name} {filters}: view {got} != python {want}"
+            if metric.sql_agg:
+                fast = metrics.compute(conn, catalog, metric.name, use_aggregate=True, **filters)
+                assert reconcile.close(fast, want), f"{metric.name} {filters}: aggregate {fast} != python {want}"
+            checked += 1
+    assert checked >= 10
+
+
+def test_the_data_set_is_not_trivial():
+    """Guards the fixture itself: the rules it is meant to exercise really change the numbers."""
+    all_lines = md.lines()
+    assert any(r.cancelled for r in all_lines) and any(r.returned for r in all_lines)
+    k = md.sales_kpis(all_lines)
+    gross_all = sum((r.net for r in all_lines), D(0))
+    assert k["receita_liquida"] != gross_all          # cancelled lines matter
+    assert k["pedidos"] == 8 and k["clientes_ativos"] == 4 + 1   # C1..C4 + inferred C9; no NULL customer
+    assert k["impacto_desconto_margem"] is not None
+    assert any(r["atingimento"] is None for r in md.goal_rows())  # a goal of zero
+
+
+def test_views_flatten_every_line_with_unknown_members(mart_dw):
+    with db.connect("dw", "bi") as conn:
+        rows = conn.execute("SELECT item_pedido_id, cliente_id, regiao_nome, categoria, vendedor_nome, "
+                            "equipe_nome, cupom, eh_cancelado, margem_bruta, valor_total_liquido - custo_total "
+                            "FROM mart.vw_vendas ORDER BY item_pedido_id").fetchall()
+    assert [r[0] for r in rows] == [i[0] for i in md.ITEMS]
+    by_id = {r[0]: r for r in rows}
+    assert by_id["I10"][1] == "-1" and by_id["I10"][2] == "Não informado" and by_id["I10"][3] == "Não informado"
+    assert by_id["I09"][1] == "C9" and by_id["I09"][2] == "Não informado"        # inferred customer, no region
+    assert by_id["I14"][4] == "Não informado" and by_id["I14"][6] == "Não informado"
+    assert by_id["I08"][5] == "Equipe Sul" and by_id["I07"][5] == "Equipe Paulista"
+    assert by_id["I06"][7] is True and by_id["I11"][7] is True
+    assert all(r[8] == r[9] for r in rows)
+
+
+def test_goal_view_equals_python_with_team_ranking(mart_dw):
+    with db.connect("dw", "bi") as conn:
+        rows = conn.execute("SELECT vendedor_id, mes, equipe_id, regiao_id, valor_meta, valor_realizado, "
+                            "atingimento_pct, ranking_equipe, meta_atingida FROM mart.vw_metas_atingimento").fetchall()
+    got = {(r[0], r[1]): r for r in rows}
+    want = md.goal_rows()
+    assert len(got) == len(want)
+    for w in want:
+        g = got[w["vendedor_id"], w["mes"]]
+        assert (g[2], g[3], g[4], g[5]) == (w["equipe_id"], w["regiao_id"], w["valor_meta"], w["valor_realizado"])
+        assert g[6] == (None if w["atingimento"] is None else round(w["atingimento"], 2))
+        assert g[7] == w["ranking_equipe"], (w, g)
+        assert g[8] == (w["valor_realizado"] >= w["valor_meta"])
+
+
+def test_discount_view_equals_python_including_margin_impact(mart_dw):
+    with db.connect("dw", "bi") as conn:
+        cur = conn.execute("SELECT * FROM mart.vw_descontos_campanhas ORDER BY mes, desconto_id")
+        names = [c.name for c in cur.description]
+        got = [dict(zip(names, r)) for r in cur.fetchall()]
+    want = md.discount_rows()
+    assert [(g["mes"], g["desconto_id"]) for g in got] == [(w["mes"], w["desconto_id"]) for w in want]
+    for g, w in zip(got, want):
+        for key in ("linhas_com_desconto", "pedidos_com_desconto", "valor_desconto_aplicado", "valor_com_desconto",
+                    "custo_total", "margem_com_desconto"):
+            assert g[key] == w[key], (key, g, w)
+        for key, places in (("margem_com_desconto_pct", 2), ("margem_sem_desconto_pct", 2), ("roi_desconto", 4)):
+            assert g[key] == (None if w[key] is None else round(w[key], places)), (key, g, w)
+        assert reconcile.close(g["impacto_margem_pp"], w["impacto_margem_pp"], D("0.011"))
+    campaigns = {g["desconto_id"]: g["campanha"] for g in got}
+    assert campaigns["D2"] == "Black Friday" and campaigns["-1"] == "Não informado"
+
+
+def test_returns_view_equals_python(mart_dw):
+    ok = [r for r in md.lines() if not r.cancelled]
+    want = {}
+    for r in ok:
+        sold, ret = want.get((r.month, r.category), (0, 0))
+        want[r.month, r.category] = (sold + r.qty, ret + r.returned)
+    with db.connect("dw", "bi") as conn:
+        rows = conn.execute("SELECT mes, categoria, quantidade_vendida, quantidade_devolvida, taxa_devolucao_pct "
+                            "FROM mart.vw_devolucoes").fetchall()
+    assert {(r[0], r[1]): (r[2], r[3]) for r in rows} == want
+    for r in rows:
+        assert r[4] == round(D(r[3]) * 100 / D(r[2]), 2)
+
+
+def test_daily_order_counts_add_up_where_documented(mart_dw):
+    ok = [r for r in md.lines() if not r.cancelled]
+    with db.connect("dw", "bi") as conn:
+        total = conn.execute("SELECT sum(pedidos) FROM mart.vw_pedidos_diarios").fetchone()[0]
+        by_cat_sum = conn.execute("SELECT sum(pedidos) FROM mart.vw_vendas_diarias").fetchone()[0]
+        t1 = conn.execute("SELECT sum(pedidos) FROM mart.vw_vendas_diarias WHERE equipe_id = 'T1' "
+                          "AND categoria = 'informatica'").fetchone()[0]
+    assert total == len({r.order_id for r in ok})
+    assert by_cat_sum > total          # O5 spans two categories and two teams: summing groups overcounts
+    assert t1 == len({r.order_id for r in ok if r.team_id == "T1" and r.category == "informatica"})
+
+
+def test_freshness_and_monitor_views(mart_dw):
+    with db.connect("dw", "admin") as conn:
+        conn.execute("UPDATE audit.etl_run SET finished_at = '2024-03-01 06:00+00' WHERE run_id = %s", (mart_dw,))
+        conn.execute("INSERT INTO audit.etl_run (command, status, error_message, parameters) "
+                     "VALUES ('load-daily', 'failed', 'boom', '{\"x\": 1}')")
+        conn.execute("INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw) "
+                     "VALUES (%s, 'fact_vendas', 'I99', 'negative_price', '{\"secret\": \"raw row\"}')", (mart_dw,))
+        conn.commit()
+    with db.connect("dw", "bi") as conn:
+        fresh = conn.execute("SELECT dados_ate, ultima_carga_ok, status_ultima_execucao FROM mart.vw_atualizacao"
+                             ).fetchall()
+        cur = conn.execute("SELECT * FROM mart.vw_monitor_etl ORDER BY run_id, entidade")
+        cols = [c.name for c in cur.description]
+        mon = [dict(zip(cols, r)) for r in cur.fetchall()]
+    assert len(fresh) == 1
+    assert fresh[0][0] == max(o[4] for o in md.ORDERS)
+    assert fresh[0][1].isoformat().startswith("2024-03-01") and fresh[0][2] == "failed"
+    assert "raw" not in cols and "parameters" not in cols
+    agg = [m for m in mon if m["entidade"] == "agg_vendas_diarias"]
+    assert len(agg) == 1 and agg[0]["linhas_inseridas"] > 0 and agg[0]["run_id"] == mart_dw
+    failed = [m for m in mon if m["status"] == "failed"]
+    assert failed and failed[0]["entidade"] is None and failed[0]["erro"] == "boom"
+    assert all("raw row" not in str(v) for m in mon for v in m.values())
+
+
+# ------------------------------------------------------------------ aggregate refresh
+def _agg(conn):
+    return {r[:5]: r[5:] for r in conn.execute(
+        "SELECT data, regiao_sk, categoria, equipe_sk, vendedor_sk, linhas, pedidos, quantidade_vendida, "
+        "quantidade_devolvida, valor_bruto, valor_desconto, valor_total_liquido, custo_total, valor_frete, "
+        "linhas_com_desconto, receita_com_desconto, custo_com_desconto, refreshed_run_id "
+        "FROM mart.agg_vendas_diarias").fetchall()}
+
+
+def _orders_agg(conn):
+    return {r[:2]: r[2:] for r in conn.execute(
+        "SELECT data, regiao_sk, pedidos, clientes, valor_total_liquido, refreshed_run_id "
+        "FROM mart.agg_pedidos_diarios").fetchall()}
+
+
+def _full_recompute(conn, run_id):
+    """What a full refresh would give, without keeping it (savepoint rolled back)."""
+    with conn.transaction(force_rollback=True):
+        md.refresh_aggregates(conn, run_id, date(2015, 1, 1), date(2035, 12, 31))
+        return _agg(conn), _orders_agg(conn)
+
+
+def _strip_run(rows):
+    return {k: v[:-1] for k, v in rows.items()}
+
+
+def test_range_refresh_equals_full_recompute_and_touches_only_its_days(mart_dw):
+    with db.connect("dw", "admin") as conn:
+        before = _agg(conn)
+        before_orders = _orders_agg(conn)
+        assert before and all(v[-1] == mart_dw for v in before.values())
+        # the source changes on two days: 2024-01-20 (O3 returns, O4 un-cancelled) and 2024-02-28 (O9 cancelled)
+        conn.execute("UPDATE fact.fact_vendas SET quantidade_devolvida = 1 WHERE item_pedido_id = 'I05'")
+        conn.execute("UPDATE fact.fact_vendas SET eh_cancelado = false, status = 'delivered' WHERE pedido_id = 'O4'")
+        conn.execute("UPDATE fact.fact_vendas SET eh_cancelado = true, status = 'canceled' WHERE pedido_id = 'O9'")
+        run2 = conn.execute("INSERT INTO audit.etl_run (command) VALUES ('test') RETURNING run_id").fetchone()[0]
+        conn.execute("CALL etl.refresh_agg_vendas_diarias(%s, %s, %s)", (run2, date(2024, 1, 20), date(2024, 1, 20)))
+        after = _agg(conn)
+        after_orders = _orders_agg(conn)
+        outside = {k: v for k, v in before.items() if k[0] != date(2024, 1, 20)}
+        assert {k: v for k, v in after.items() if k[0] != date(2024, 1, 20)} == outside, "touched other days"
+        assert all(v[-1] == run2 for k, v in after.items() if k[0] == date(2024, 1, 20))
+        full, full_orders = _full_recompute(conn, run2)
+        day = date(2024, 1, 20)
+        assert _strip_run({k: v for k, v in after.items() if k[0] == day}) == \
+            _strip_run({k: v for k, v in full.items() if k[0] == day})
+        assert _strip_run(after) != _strip_run(full)              # 2024-02-28 is stale until refreshed
+        assert {k: v for k, v in after_orders.items() if k[0] != day} == \
+            {k: v for k, v in before_orders.items() if k[0] != day}
+        conn.execute("CALL etl.refresh_agg_vendas_diarias(%s, %s, %s)", (run2, date(2024, 2, 28), date(2024, 2, 28)))
+        assert _strip_run(_agg(conn)) == _strip_run(full)
+        assert _strip_run(_orders_agg(conn)) == _strip_run(full_orders)
+        # the Python view of the changed day: O3 + O4 (now counted) on 2024-01-20
+        jan20 = [v for k, v in _agg(conn).items() if k[0] == day]
+        assert sum(v[6] for v in jan20) == D("3000") - D("300") + 2 * D("50") - D("20") + D("80")
+        assert sum(v[3] for v in jan20) == 1
+        entity = conn.execute("SELECT rows_read, rows_inserted, rows_deleted FROM audit.etl_run_entity "
+                              "WHERE run_id = %s AND entity = 'agg_vendas_diarias'", (run2,)).fetchone()
+        assert entity[0] == entity[1] > 0 and entity[2] > 0       # two calls in one run add up
+        conn.rollback()
+
+
+def test_refresh_rerun_is_idempotent_and_runs_as_etl_writer(mart_dw):
+    with db.connect("dw", "etl") as conn:
+        before = _strip_run(_agg(conn))
+        run = conn.execute("INSERT INTO audit.etl_run (command) VALUES ('test') RETURNING run_id").fetchone()[0]
+        for _ in range(2):
+            conn.execute("CALL etl.refresh_agg_vendas_diarias(%s, %s, %s)", (run, date(2024, 1, 1), date(2024, 2, 29)))
+        assert _strip_run(_agg(conn)) == before
+        conn.commit()
+
+
+@pytest.mark.parametrize("args, sqlstate", [
+    ((None, date(2024, 1, 1), date(2024, 1, 2)), "22023"),
+    (("RUN", None, date(2024, 1, 2)), "22023"),
+    (("RUN", date(2024, 1, 3), date(2024, 1, 2)), "22023"),
+    ((999999, date(2024, 1, 1), date(2024, 1, 2)), "23503"),
+])
+def test_refresh_rejects_bad_arguments_with_named_sqlstate(mart_dw, args, sqlstate):
+    args = tuple(mart_dw if a == "RUN" else a for a in args)
+    with db.connect("dw", "admin") as conn, pytest.raises(psycopg.Error) as err:
+        conn.execute("CALL etl.refresh_agg_vendas_diarias(%s::bigint, %s::date, %s::date)", args)
+    assert err.value.sqlstate == sqlstate
+
+
+# ------------------------------------------------------------------ reconciliation helper (shop side)
+@pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()) or "all")
+def test_shop_reconciliation_helper_equals_python_and_the_warehouse(mart_dw, filters):
+    catalog = metrics.load_catalog()
+    want = md.sales_kpis(md.select(md.lines(), **filters))
+    with db.connect("oltp", "admin") as shop, db.connect("dw", "bi") as dw:
+        got = reconcile.sales_kpis(shop, **filters)
+        for name, value in want.items():
+            assert reconcile.close(got[name], value), f"shop {name} {filters}: {got[name]} != {value}"
+            assert reconcile.close(metrics.compute(dw, catalog, name, **filters), got[name])
+
+
+def test_shop_reconciliation_breakdowns(mart_dw):
+    ok = [r for r in md.lines() if not r.cancelled]
+    with db.connect("oltp", "admin") as shop:
+        by_day = reconcile.sales_kpis_by_day(shop)
+        by_month = reconcile.sales_kpis_by_month(shop, regiao="SE")
+        goals = reconcile.goals(shop)
+        discounts = reconcile.discounts_by_month(shop)
+    assert {d: v["receita_liquida"] for d, v in by_day.items()} == {
+        d: sum((r.net for r in ok if r.day == d), D(0)) for d in {r.day for r in ok}}
+    assert sum(v["pedidos"] for v in by_day.values()) == len({r.order_id for r in ok})
+    assert {m: v["itens"] for m, v in by_month.items()} == {
+        m: sum(r.qty for r in ok if r.month == m and r.region_id == "SE") for m in {r.month for r in ok if r.region_id == "SE"}}
+    for g in md.goal_rows():
+        row = goals[g["vendedor_id"], g["mes"]]
+        assert row["valor_realizado"] == g["valor_realizado"] and reconcile.close(row["atingimento_pct"], g["atingimento"])
+    assert {k: v["roi_desconto"] for k, v in discounts.items()} == pytest.approx(
+        {(w["mes"], w["desconto_id"]): w["roi_desconto"] for w in md.discount_rows()})
+
+
+# ------------------------------------------------------------------ security
+MART_OBJECTS = ["mart.vw_vendas", "mart.vw_vendas_diarias", "mart.vw_pedidos_diarios", "mart.vw_metas_atingimento",
+                "mart.vw_descontos_campanhas", "mart.vw_devolucoes", "mart.vw_monitor_etl", "mart.vw_atualizacao",
+                "mart.vw_versao_warehouse", "mart.agg_vendas_diarias", "mart.agg_pedidos_diarios"]
+
+
+def test_bi_reader_selects_every_mart_object_and_not_audit(template_dbs):
+    with db.connect("dw", "admin") as conn:
+        present = {r[0] for r in conn.execute(
+            "SELECT schemaname || '.' || relname FROM pg_stat_all_tables WHERE schemaname = 'mart' "
+            "UNION SELECT schemaname || '.' || viewname FROM pg_views WHERE schemaname = 'mart'")}
+    assert present == set(MART_OBJECTS), "a mart object was added or removed: update MART_OBJECTS and the contract"
+    with db.connect("dw", "bi") as conn:
+        for name in MART_OBJECTS:
+            conn.execute(f"SELECT * FROM {name} LIMIT 1").fetchall()
+    for hidden in ("audit.rejected_rows", "audit.etl_run", "audit.etl_run_entity"):
+        with db.connect("dw", "bi") as conn, pytest.raises(psycopg.Error):
+            conn.execute(f"SELECT * FROM {hidden}")
