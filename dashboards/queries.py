@@ -152,12 +152,12 @@ def atualizacao() -> dict | Indisponivel:
 def opcoes() -> dict[str, dict[str, str]] | Indisponivel:
     """Known filter values: dimension -> {value: label}, from the sales aggregate and the goals view."""
     df = _linhas("""
-        SELECT 'regiao' AS dim, regiao_id AS valor, min(regiao_nome) AS rotulo FROM mart.agg_vendas_diarias GROUP BY 2
+        SELECT 'regiao' AS dim, regiao_id AS valor, min(regiao_nome) AS rotulo FROM mart.vw_vendas_diarias GROUP BY 2
         UNION SELECT 'regiao', regiao_id, min(regiao_nome) FROM mart.vw_metas_atingimento GROUP BY 2
-        UNION SELECT 'categoria', categoria, categoria FROM mart.agg_vendas_diarias GROUP BY 2
-        UNION SELECT 'equipe', equipe_id, min(equipe_nome) FROM mart.agg_vendas_diarias GROUP BY 2
+        UNION SELECT 'categoria', categoria, categoria FROM mart.vw_vendas_diarias GROUP BY 2
+        UNION SELECT 'equipe', equipe_id, min(equipe_nome) FROM mart.vw_vendas_diarias GROUP BY 2
         UNION SELECT 'equipe', equipe_id, min(equipe_nome) FROM mart.vw_metas_atingimento GROUP BY 2
-        UNION SELECT 'vendedor', vendedor_id, min(vendedor_nome) FROM mart.agg_vendas_diarias GROUP BY 2
+        UNION SELECT 'vendedor', vendedor_id, min(vendedor_nome) FROM mart.vw_vendas_diarias GROUP BY 2
         UNION SELECT 'vendedor', vendedor_id, min(vendedor_nome) FROM mart.vw_metas_atingimento GROUP BY 2
         ORDER BY 1, 3""")
     if isinstance(df, Indisponivel):
@@ -192,8 +192,8 @@ def serie_vendas(f: Filtros, grao: str) -> pd.DataFrame | Indisponivel:
         raise ValueError(grao)
     periodo = "data" if grao == "dia" else "date_trunc('month', data)::date"
     return _linhas(f"""
-        SELECT {periodo} AS periodo, sum(receita_liquida) AS receita, sum(margem_bruta) AS margem
-        FROM mart.agg_vendas_diarias WHERE {_FILTRO}
+        SELECT {periodo} AS periodo, sum(valor_total_liquido) AS receita, sum(margem_bruta) AS margem
+        FROM mart.vw_vendas_diarias WHERE {_FILTRO}
         GROUP BY 1 ORDER BY 1""", _params(f))
 
 
@@ -205,9 +205,9 @@ def quebra_vendas(f: Filtros, dimensao: str) -> pd.DataFrame | Indisponivel:
     """Revenue, margin and margin % by one dimension (regiao | categoria | equipe | vendedor)."""
     chave, nome = _QUEBRAS[dimensao]  # KeyError for anything else: never a column name from outside
     return _linhas(f"""
-        SELECT {chave} AS chave, min({nome}) AS nome, sum(receita_liquida) AS receita,
+        SELECT {chave} AS chave, min({nome}) AS nome, sum(valor_total_liquido) AS receita,
                sum(margem_bruta) AS margem, sum(quantidade_vendida) AS quantidade
-        FROM mart.agg_vendas_diarias WHERE {_FILTRO}
+        FROM mart.vw_vendas_diarias WHERE {_FILTRO}
         GROUP BY 1 ORDER BY receita DESC""", _params(f))
 
 
@@ -216,13 +216,13 @@ def metas(mes: date, f: Filtros) -> pd.DataFrame | Indisponivel:
     """Goal vs actual per seller for one month (category does not apply: goals are per seller)."""
     return _linhas("""
         SELECT vendedor_id, vendedor_nome, equipe_id, equipe_nome, regiao_id, regiao_nome,
-               valor_meta, valor_realizado, pct_atingimento
+               valor_meta, valor_realizado, atingimento_pct AS pct_atingimento
         FROM mart.vw_metas_atingimento
         WHERE mes = %(mes)s
           AND (%(regiao)s::text[] IS NULL OR regiao_id = ANY(%(regiao)s::text[]))
           AND (%(equipe)s::text[] IS NULL OR equipe_id = ANY(%(equipe)s::text[]))
           AND (%(vendedor)s::text[] IS NULL OR vendedor_id = ANY(%(vendedor)s::text[]))
-        ORDER BY pct_atingimento DESC NULLS LAST, vendedor_nome""",
+        ORDER BY atingimento_pct DESC NULLS LAST, vendedor_nome""",
                    {"mes": mes.replace(day=1), "regiao": _arr(f.regiao), "equipe": _arr(f.equipe),
                     "vendedor": _arr(f.vendedor)})
 
@@ -241,30 +241,46 @@ def resumo_descontos(f: Filtros) -> pd.DataFrame | Indisponivel:
 
 
 def campanhas(f: Filtros) -> pd.DataFrame | Indisponivel:
-    """Per campaign and coupon: uses (orders), discount applied, revenue with discount, margin, ROI."""
+    """Per campaign and coupon: uses (orders), discount applied, revenue with discount, margin, ROI.
+
+    Read from the line view (mart.vw_vendas) because mart.vw_descontos_campanhas is monthly and
+    cannot take the region/category/team/seller filters; same definitions as the catalog's
+    desconto_aplicado (valor_desconto of discounted lines) and roi_desconto."""
     return _linhas(f"""
         SELECT campanha, cupom, count(DISTINCT pedido_id) AS usos,
-               sum(valor_desconto_aplicado) AS desconto, sum(valor_com_desconto) AS receita,
-               sum(valor_com_desconto - custo_total) AS margem,
-               sum(valor_com_desconto) / nullif(sum(valor_desconto_aplicado), 0) AS roi
-        FROM mart.vw_descontos_campanhas
-        WHERE NOT eh_cancelado AND {_FILTRO}
+               sum(valor_desconto) AS desconto, sum(valor_total_liquido) AS receita,
+               sum(valor_total_liquido - custo_total) AS margem,
+               sum(valor_total_liquido) / nullif(sum(valor_desconto), 0) AS roi
+        FROM mart.vw_vendas
+        WHERE NOT eh_cancelado AND valor_desconto > 0 AND {_FILTRO}
         GROUP BY 1, 2 ORDER BY receita DESC""", _params(f))
 
 
 # ------------------------------------------------------------------ ETL monitor
 def execucoes(limite: int = 20) -> pd.DataFrame | Indisponivel:
-    """The latest runs with status, duration, totals over entities and failed checks."""
-    return _linhas("""
+    """The latest runs with status, duration, totals over entities and their failed quality checks."""
+    runs = _linhas("""
         SELECT run_id, comando, gatilho, status, data_negocio, iniciado_em, terminado_em, duracao_s,
                etapa_falha, erro, coalesce(sum(linhas_lidas), 0) AS linhas_lidas,
-               coalesce(sum(linhas_rejeitadas), 0) AS linhas_rejeitadas,
-               max(verificacoes_reprovadas) AS verificacoes_reprovadas,
-               max(verificacoes_reprovadas_nomes) AS verificacoes_reprovadas_nomes
+               coalesce(sum(linhas_rejeitadas), 0) AS linhas_rejeitadas
         FROM mart.vw_monitor_etl
         GROUP BY run_id, comando, gatilho, status, data_negocio, iniciado_em, terminado_em, duracao_s,
                  etapa_falha, erro
-        ORDER BY iniciado_em DESC LIMIT %(limite)s""", {"limite": int(limite)})
+        ORDER BY iniciado_em DESC, run_id DESC LIMIT %(limite)s""", {"limite": int(limite)})
+    if isinstance(runs, Indisponivel) or runs.empty:
+        return runs
+    checks = _linhas("""
+        SELECT run_id, count(*) AS verificacoes_reprovadas,
+               string_agg(verificacao || ' (' || severidade || ')', ', ' ORDER BY verificacao)
+                   AS verificacoes_reprovadas_nomes
+        FROM mart.vw_verificacoes_qualidade
+        WHERE status <> 'pass' AND run_id = ANY(%(runs)s::bigint[])
+        GROUP BY run_id""", {"runs": [int(r) for r in runs["run_id"]]})
+    if isinstance(checks, Indisponivel):
+        return checks
+    out = runs.merge(checks, on="run_id", how="left")
+    out["verificacoes_reprovadas"] = out["verificacoes_reprovadas"].fillna(0).astype(int)
+    return out
 
 
 def entidades_execucao(run_id: int) -> pd.DataFrame | Indisponivel:
@@ -278,11 +294,15 @@ def entidades_execucao(run_id: int) -> pd.DataFrame | Indisponivel:
 
 # ------------------------------------------------------------------ metric catalog (a file, not the database)
 def catalogo() -> list[dict] | Indisponivel:
-    """The KPI catalog (metrics/catalog.yaml through harness.metrics), as plain dicts."""
+    """The KPI catalog (metrics/catalog.yaml through harness.metrics.load_catalog), as plain dicts
+    with Portuguese keys for the Dicionário page."""
     try:
         from harness import metrics
 
-        return [dict(m) for m in metrics.load_catalog()]
+        cat = metrics.load_catalog()
     except (HarnessError, OSError, ValueError) as err:
         log.warning("metric catalog unreadable: %s", err)
         return Indisponivel("O dicionário de métricas não pôde ser lido.")
+    return [{"id": m.name, "nome": m.label, "definicao": m.description, "formula": m.formula,
+             "sql": m.sql, "unidade": m.unit, "fonte": m.source, "grao": m.grain,
+             "filtros": ", ".join(m.filters), "responsavel": m.owner} for m in cat.metrics]

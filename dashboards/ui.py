@@ -30,11 +30,15 @@ def mensagem(texto: str | None, tipo: str = "erro"):
     return html.Div(texto, className=f"mensagem mensagem-{tipo}", role="alert")
 
 
-def kpi_card(id_: str, rotulo: str, metrica: str) -> html.Div:
-    """A KPI card: label (linked to its definition in the dicionário), value, change vs previous period."""
+def kpi_card(id_: str, rotulo: str, metrica: str | None) -> html.Div:
+    """A KPI card: label (linked to its definition in the dicionário), value, change vs previous period.
+
+    metrica None: an operational figure that is not a catalog KPI (monitor page), no link."""
+    titulo = (html.A(rotulo, href=f"/dicionario#dicionario-{metrica}", className="kpi-rotulo",
+                     title="Ver definição no Dicionário de Métricas", id=f"{id_}-def")
+              if metrica else html.Span(rotulo, className="kpi-rotulo-simples"))
     return html.Div(className="kpi", children=[
-        html.A(rotulo, href=f"/dicionario#dicionario-{metrica}", className="kpi-rotulo",
-               title="Ver definição no Dicionário de Métricas", id=f"{id_}-def"),
+        titulo,
         html.Div(fmt.VAZIO, id=id_, className="kpi-valor"),
         html.Div("", id=f"{id_}-var", className="kpi-var"),
     ])

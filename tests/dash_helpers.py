@@ -15,6 +15,8 @@ def carregar() -> None:
 
     with db.connect("dw", "admin") as conn:
         dashdata.insert_all(conn)
+        # the mart aggregate is kept by its refresh procedure (as the loader does after the facts)
+        conn.execute("CALL etl.refresh_agg_vendas_diarias(3, %s, %s)", (dashdata.PRIMEIRO_DIA, dashdata.ULTIMO_DIA))
         conn.commit()
     queries.limpar_cache()
 

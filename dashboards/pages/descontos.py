@@ -21,12 +21,12 @@ def layout(**_query):
         ui.aviso("descontos"),
         html.Div(id="descontos-periodo", className="subtitulo"),
         html.Div(className="kpis", children=[
-            ui.kpi_card("descontos-kpi-desconto", "Desconto concedido", "roi_desconto"),
-            ui.kpi_card("descontos-kpi-receita_com", "Receita com desconto", "receita_liquida"),
-            ui.kpi_card("descontos-kpi-receita_sem", "Receita sem desconto", "receita_liquida"),
+            ui.kpi_card("descontos-kpi-desconto", "Desconto concedido", "desconto_aplicado"),
+            ui.kpi_card("descontos-kpi-receita_com", "Receita com desconto", "receita_com_desconto"),
+            ui.kpi_card("descontos-kpi-receita_sem", "Receita sem desconto", "receita_sem_desconto"),
             ui.kpi_card("descontos-kpi-roi", "ROI de desconto", "roi_desconto"),
-            ui.kpi_card("descontos-kpi-margem_com", "Margem % com desconto", "margem_pct"),
-            ui.kpi_card("descontos-kpi-margem_sem", "Margem % sem desconto", "margem_pct"),
+            ui.kpi_card("descontos-kpi-margem_com", "Margem % com desconto", "margem_com_desconto_percentual"),
+            ui.kpi_card("descontos-kpi-margem_sem", "Margem % sem desconto", "margem_percentual"),
         ]),
         html.Div(className="linha", children=[
             html.Div(className="cartao", children=[html.H2("Receita e margem: com x sem desconto"),

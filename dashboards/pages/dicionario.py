@@ -22,10 +22,11 @@ def _metrica(m: dict) -> html.Div:
     return html.Div(id=f"dicionario-{m.get('id')}", className="metrica", children=[
         html.H2(m.get("nome", m.get("id"))),
         html.P(m.get("definicao") or m.get("descricao") or ""),
-        html.Dl([item for chave, rotulo in (("formula", "Fórmula"), ("unidade", "Unidade"), ("fonte", "Fonte"),
-                                             ("grao", "Grão"), ("observacoes", "Observações"))
+        html.Dl([item for chave, rotulo in (("formula", "Fórmula"), ("sql", "SQL"), ("unidade", "Unidade"),
+                                             ("fonte", "Fonte"), ("grao", "Grão"), ("filtros", "Filtros"),
+                                             ("responsavel", "Responsável"))
                  if m.get(chave) for item in (html.Dt(rotulo),
-                                              html.Dd(html.Code(m[chave]) if chave in ("formula", "fonte")
+                                              html.Dd(html.Code(m[chave]) if chave in ("sql", "fonte")
                                                       else str(m[chave])))]),
     ])
 

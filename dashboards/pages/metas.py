@@ -23,10 +23,10 @@ def layout(**_query):
         ui.aviso("metas"),
         html.Div(id="metas-resposta", className="resposta"),
         html.Div(className="kpis", children=[
-            ui.kpi_card("metas-kpi-meta", "Meta do mês", "pct_atingimento"),
-            ui.kpi_card("metas-kpi-realizado", "Realizado", "receita_liquida"),
-            ui.kpi_card("metas-kpi-atingimento", "% de atingimento", "pct_atingimento"),
-            ui.kpi_card("metas-kpi-ritmo", "Ritmo esperado hoje", "pct_atingimento"),
+            ui.kpi_card("metas-kpi-meta", "Meta do mês", "valor_meta"),
+            ui.kpi_card("metas-kpi-realizado", "Realizado", "valor_realizado"),
+            ui.kpi_card("metas-kpi-atingimento", "% de atingimento", "atingimento_meta"),
+            ui.kpi_card("metas-kpi-ritmo", "Ritmo esperado hoje", None),
         ]),
         html.Div(className="cartao", children=[
             html.H2("Atingimento por vendedor (vermelho: fora do ritmo; verde: meta atingida)"),

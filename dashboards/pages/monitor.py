@@ -20,11 +20,11 @@ def layout(**_query):
                      "linhas por entidade, rejeições e verificações de qualidade reprovadas."),
         ui.aviso("monitor"),
         html.Div(className="kpis", children=[
-            ui.kpi_card("monitor-kpi-status", "Última execução", "pedidos"),
-            ui.kpi_card("monitor-kpi-dados", "Dados até", "receita_liquida"),
-            ui.kpi_card("monitor-kpi-carga", "Última carga com sucesso", "receita_liquida"),
-            ui.kpi_card("monitor-kpi-rejeitadas", "Linhas rejeitadas (última)", "pedidos"),
-            ui.kpi_card("monitor-kpi-verificacoes", "Verificações reprovadas (última)", "pedidos"),
+            ui.kpi_card("monitor-kpi-status", "Última execução", None),
+            ui.kpi_card("monitor-kpi-dados", "Dados até", None),
+            ui.kpi_card("monitor-kpi-carga", "Última carga com sucesso", None),
+            ui.kpi_card("monitor-kpi-rejeitadas", "Linhas rejeitadas (última)", None),
+            ui.kpi_card("monitor-kpi-verificacoes", "Verificações reprovadas (última)", None),
         ]),
         html.Div(className="linha", children=[
             html.Div(className="cartao", children=[html.H2("Duração das execuções"),

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 KPIS = [("receita", "Receita líquida", "receita_liquida", fmt.moeda),
         ("margem", "Margem bruta", "margem_bruta", fmt.moeda),
-        ("margem_pct", "Margem %", "margem_pct", fmt.percentual),
+        ("margem_pct", "Margem %", "margem_percentual", fmt.percentual),
         ("pedidos", "Pedidos", "pedidos", fmt.numero),
         ("ticket", "Ticket médio", "ticket_medio", fmt.moeda)]
 QUEBRAS = [("regiao", "Por região"), ("categoria", "Por categoria"), ("equipe", "Por equipe")]
