@@ -5,6 +5,7 @@ and nothing of audit; the shop-side reconciliation helper agrees with Python too
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal as D
 
@@ -380,3 +381,81 @@ def test_bi_reader_selects_every_mart_object_and_not_audit(template_dbs):
     for hidden in ("audit.rejected_rows", "audit.etl_run", "audit.etl_run_entity"):
         with db.connect("dw", "bi") as conn, pytest.raises(psycopg.Error):
             conn.execute(f"SELECT * FROM {hidden}")
+
+
+# ------------------------------------------------------------------ standard queries
+HOSTILE = "x'; DROP TABLE fact.fact_vendas; --"
+
+
+def test_standard_queries_read_only_mart_and_declare_their_parameters():
+    from harness import queries
+
+    found = queries.list_queries()
+    assert {q.name for q in found} >= {"receita_por_periodo", "receita_por_regiao", "receita_por_categoria",
+                                       "receita_por_vendedor", "atingimento_por_vendedor", "atingimento_por_equipe",
+                                       "roi_campanhas"}
+    for q in found:
+        assert q.description and set(q.required) == {"data_inicio", "data_fim"}, q
+        relations = set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+\.[a-z_]+)", q.text, re.IGNORECASE))
+        assert relations and all(r.startswith("mart.") for r in relations), (q.name, relations)
+
+
+def test_every_standard_query_runs_and_treats_a_hostile_value_as_data(mart_dw):
+    from harness import queries
+
+    with db.connect("dw", "admin") as conn:      # the most powerful role: only binding can protect it
+        for q in queries.list_queries():
+            base = {"data_inicio": "2024-01-01", "data_fim": date(2024, 2, 29)}
+            cols, rows = queries.run_query(q.name, base, conn=conn)
+            assert cols and rows, f"{q.name} returned nothing on the data set"
+            for opt in q.optional:
+                _, none = queries.run_query(q.name, {**base, opt: HOSTILE}, conn=conn)
+                assert none == [] or q.name == "roi_campanhas" and opt != "campanha", (q.name, opt, none)
+        assert conn.execute("SELECT count(*) FROM fact.fact_vendas").fetchone()[0] == len(md.ITEMS)
+        conn.rollback()
+
+
+def test_standard_queries_agree_with_the_catalog_and_python(mart_dw):
+    from harness import queries
+
+    catalog = metrics.load_catalog()
+    period = {"data_inicio": date(2024, 1, 1), "data_fim": date(2024, 2, 29)}
+    cols, rows = queries.run_query("receita_por_regiao", period)
+    by_region = {r[cols.index("regiao_id")]: r for r in rows}
+    with db.connect("dw", "bi") as conn:
+        for region, row in by_region.items():
+            want = md.sales_kpis(md.select(md.lines(), regiao=None if region == "-1" else region))
+            if region != "-1":
+                assert row[cols.index("receita_liquida")] == want["receita_liquida"]
+            assert row[cols.index("receita_liquida")] == metrics.compute(conn, catalog, "receita_liquida",
+                                                                        regiao=region, **period)
+    cols, rows = queries.run_query("receita_por_vendedor", {**period, "equipe": "T1"})
+    got = {r[0]: (r[cols.index("receita_liquida")], r[cols.index("pedidos")]) for r in rows}
+    for seller in ("V1", "V2"):
+        k = md.sales_kpis(md.select(md.lines(), vendedor=seller, equipe="T1"))
+        assert got[seller] == (k["receita_liquida"], k["pedidos"])
+    cols, rows = queries.run_query("atingimento_por_equipe", period)
+    for r in rows:
+        want = md.goal_kpis([g for g in md.goal_rows() if g["equipe_id"] == r[0]])
+        assert r[cols.index("atingimento_pct")] == round(want["atingimento_meta"], 2)
+    cols, rows = queries.run_query("roi_campanhas", period)
+    disc = md.discount_rows()
+    for r in rows:
+        camp = {"Boas-vindas": "D1", "Black Friday": "D2", "Não informado": "-1"}[r[0]]
+        mine = [d for d in disc if d["desconto_id"] == camp]
+        assert r[cols.index("roi_desconto")] == round(md.discount_kpis(mine)["roi_desconto"], 4)
+
+
+def test_query_runner_refuses_unknown_names_and_parameters():
+    from harness import queries
+
+    for bad in ("../etc/passwd", "nao_existe", "DROP"):
+        with pytest.raises(queries.QueryError):
+            queries.get_query(bad)
+    with pytest.raises(queries.QueryError, match="no parameter"):
+        queries.bind(queries.get_query("receita_por_regiao"), {"data_inicio": "2024-01-01", "data_fim": "2024-01-31",
+                                                               "x": 1})
+    with pytest.raises(queries.QueryError, match="needs data_fim"):
+        queries.bind(queries.get_query("receita_por_regiao"), {"data_inicio": "2024-01-01"})
+    with pytest.raises(queries.QueryError, match="must be a date"):
+        queries.bind(queries.get_query("receita_por_regiao"), {"data_inicio": "ontem", "data_fim": "2024-01-31"})

@@ -3,8 +3,9 @@
 -- Source: fact.fact_vendas (max order day; max(data_sk) uses index fact_vendas_data),
 --         dim.dim_data, audit.etl_run (last succeeded run, last run of any status).
 -- Grain: one row (NULLs on an empty warehouse).
--- Rerun: CREATE OR REPLACE, re-applied by harness migrate when this file changes; no commit.
-CREATE OR REPLACE VIEW mart.vw_atualizacao AS
+-- Rerun: DROP + CREATE (columns may change; grants come back from the default privileges), re-applied by harness migrate when this file changes; no commit.
+DROP VIEW IF EXISTS mart.vw_atualizacao;
+CREATE VIEW mart.vw_atualizacao AS
 SELECT (SELECT d.data FROM dim.dim_data d
          WHERE d.data_sk = (SELECT max(f.data_sk) FROM fact.fact_vendas f WHERE f.data_sk > 0))
                                                                           AS dados_ate,

@@ -12,8 +12,9 @@
 --   non-cancelled line WITHOUT discount of the same month (all regions/categories);
 --   impacto_margem_pp = margem_com_desconto_pct - margem_sem_desconto_pct (percentage points;
 --   negative = the discounted sales earn a lower margin than the undiscounted ones).
--- Rerun: CREATE OR REPLACE, re-applied by harness migrate when this file changes; no commit.
-CREATE OR REPLACE VIEW mart.vw_descontos_campanhas AS
+-- Rerun: DROP + CREATE (columns may change; grants come back from the default privileges), re-applied by harness migrate when this file changes; no commit.
+DROP VIEW IF EXISTS mart.vw_descontos_campanhas;
+CREATE VIEW mart.vw_descontos_campanhas AS
 WITH uso AS (
     SELECT date_trunc('month', d.data)::date       AS mes,
            f.desconto_sk,
@@ -48,15 +49,15 @@ SELECT c.mes,
        ds.tipo,
        c.linhas_com_desconto,
        c.pedidos_com_desconto,
-       c.valor_bruto,
-       c.valor_desconto_aplicado,
-       c.valor_com_desconto,
-       c.custo_total,
-       c.valor_com_desconto - c.custo_total                       AS margem_com_desconto,
-       round(c.margem_com_pct, 2)                                 AS margem_com_desconto_pct,
-       round(c.margem_sem_pct, 2)                                 AS margem_sem_desconto_pct,
-       round(c.margem_com_pct - c.margem_sem_pct, 2)              AS impacto_margem_pp,
-       round(c.valor_com_desconto / NULLIF(c.valor_desconto_aplicado, 0), 4) AS roi_desconto
+       c.valor_bruto::numeric(16,2)                               AS valor_bruto,
+       c.valor_desconto_aplicado::numeric(16,2)                   AS valor_desconto_aplicado,
+       c.valor_com_desconto::numeric(16,2)                        AS valor_com_desconto,
+       c.custo_total::numeric(16,2)                               AS custo_total,
+       (c.valor_com_desconto - c.custo_total)::numeric(16,2)      AS margem_com_desconto,
+       round(c.margem_com_pct, 2)::numeric(14,2)                  AS margem_com_desconto_pct,
+       round(c.margem_sem_pct, 2)::numeric(14,2)                  AS margem_sem_desconto_pct,
+       round(c.margem_com_pct - c.margem_sem_pct, 2)::numeric(14,2) AS impacto_margem_pp,
+       round(c.valor_com_desconto / NULLIF(c.valor_desconto_aplicado, 0), 4)::numeric(16,4) AS roi_desconto
 FROM calc c
 JOIN dim.dim_desconto ds ON ds.desconto_sk = c.desconto_sk;
 

@@ -4,16 +4,17 @@
 --         etl.refresh_agg_vendas_diarias). The month is the ORDER month (cohort), not the
 --         month of the return, so the rate compares returns with the sales they came from.
 -- Grain: month x category. taxa_devolucao_pct = quantidade_devolvida / quantidade_vendida * 100.
--- Rerun: CREATE OR REPLACE, re-applied by harness migrate when this file changes; no commit.
-CREATE OR REPLACE VIEW mart.vw_devolucoes AS
+-- Rerun: DROP + CREATE (columns may change; grants come back from the default privileges), re-applied by harness migrate when this file changes; no commit.
+DROP VIEW IF EXISTS mart.vw_devolucoes;
+CREATE VIEW mart.vw_devolucoes AS
 SELECT date_trunc('month', a.data)::date                     AS mes,
        to_char(date_trunc('month', a.data), 'YYYY-MM')       AS ano_mes,
        a.categoria,
        sum(a.quantidade_vendida)::bigint                     AS quantidade_vendida,
        sum(a.quantidade_devolvida)::bigint                   AS quantidade_devolvida,
-       round(sum(a.quantidade_devolvida) * 100.0 / NULLIF(sum(a.quantidade_vendida), 0), 2)
+       round(sum(a.quantidade_devolvida) * 100.0 / NULLIF(sum(a.quantidade_vendida), 0), 2)::numeric(7,2)
                                                              AS taxa_devolucao_pct,
-       sum(a.valor_total_liquido)                            AS valor_total_liquido
+       sum(a.valor_total_liquido)::numeric(16,2)             AS valor_total_liquido
 FROM mart.agg_vendas_diarias a
 GROUP BY 1, 2, 3;
 

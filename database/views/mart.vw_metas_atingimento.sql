@@ -8,8 +8,9 @@
 -- Grain: seller x month (one row per goal; a seller with sales but no goal is not here).
 -- atingimento_pct = valor_realizado / valor_meta * 100 (NULL when the goal is 0), rounded to
 -- 2 decimals; ranking_equipe = rank() within team and month by atingimento, highest first.
--- Rerun: CREATE OR REPLACE, re-applied by harness migrate when this file changes; no commit.
-CREATE OR REPLACE VIEW mart.vw_metas_atingimento AS
+-- Rerun: DROP + CREATE (columns may change; grants come back from the default privileges), re-applied by harness migrate when this file changes; no commit.
+DROP VIEW IF EXISTS mart.vw_metas_atingimento;
+CREATE VIEW mart.vw_metas_atingimento AS
 WITH realizado AS (
     SELECT a.vendedor_sk,
            date_trunc('month', a.data)::date AS mes,
@@ -36,7 +37,7 @@ SELECT b.mes,
        r.nome                                    AS regiao_nome,
        b.valor_meta,
        b.valor_realizado,
-       round(b.atingimento, 2)                   AS atingimento_pct,
+       round(b.atingimento, 2)::numeric(14,2)   AS atingimento_pct,
        (b.valor_realizado >= b.valor_meta)       AS meta_atingida,
        rank() OVER (PARTITION BY b.equipe_sk, b.mes ORDER BY b.atingimento DESC NULLS LAST)::integer
                                                  AS ranking_equipe

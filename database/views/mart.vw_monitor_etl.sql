@@ -7,8 +7,9 @@
 --         failed early, still shows, with entidade NULL).
 -- Grain: run x entity. duracao_s of a running run counts up to now().
 -- dados_origem_ate = the entity's watermark after the run (newest source updated_at loaded).
--- Rerun: CREATE OR REPLACE, re-applied by harness migrate when this file changes; no commit.
-CREATE OR REPLACE VIEW mart.vw_monitor_etl AS
+-- Rerun: DROP + CREATE (columns may change; grants come back from the default privileges), re-applied by harness migrate when this file changes; no commit.
+DROP VIEW IF EXISTS mart.vw_monitor_etl;
+CREATE VIEW mart.vw_monitor_etl AS
 SELECT r.run_id,
        r.command                                         AS comando,
        r.trigger                                         AS gatilho,

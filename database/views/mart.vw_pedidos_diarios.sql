@@ -4,8 +4,9 @@
 -- Source: mart.agg_pedidos_diarios + dim_data, dim_regiao.
 -- Grain: day x customer region; NON-CANCELLED orders only. `pedidos` adds up over days and
 --        regions; `clientes` does not add up over days (use mart.vw_vendas for a period).
--- Rerun: CREATE OR REPLACE, re-applied by harness migrate when this file changes; no commit.
-CREATE OR REPLACE VIEW mart.vw_pedidos_diarios AS
+-- Rerun: DROP + CREATE (columns may change; grants come back from the default privileges), re-applied by harness migrate when this file changes; no commit.
+DROP VIEW IF EXISTS mart.vw_pedidos_diarios;
+CREATE VIEW mart.vw_pedidos_diarios AS
 SELECT a.data,
        d.ano,
        d.mes,

@@ -8,8 +8,9 @@
 --        exclude them (FILTER (WHERE NOT eh_cancelado) in each catalog expression).
 -- regiao_* is the customer's region (fact_vendas.regiao_sk); equipe_* the seller's team
 -- at the time of the sale (fact_vendas.equipe_sk).
--- Rerun: CREATE OR REPLACE, re-applied by harness migrate when this file changes; no commit.
-CREATE OR REPLACE VIEW mart.vw_vendas AS
+-- Rerun: DROP + CREATE (columns may change; grants come back from the default privileges), re-applied by harness migrate when this file changes; no commit.
+DROP VIEW IF EXISTS mart.vw_vendas;
+CREATE VIEW mart.vw_vendas AS
 SELECT f.item_pedido_id,
        f.pedido_id,
        f.linha,
@@ -53,7 +54,7 @@ SELECT f.item_pedido_id,
        f.valor_desconto,
        f.valor_total_liquido,
        f.custo_total,
-       f.valor_total_liquido - f.custo_total   AS margem_bruta,
+       (f.valor_total_liquido - f.custo_total)::numeric(14,2) AS margem_bruta,
        f.valor_frete
 FROM fact.fact_vendas f
 JOIN dim.dim_data d      ON d.data_sk = f.data_sk

@@ -5,8 +5,9 @@
 -- Grain: day x customer region x category x team x seller; NON-CANCELLED lines only.
 -- Caution: `pedidos` adds up over days and regions only, not over categoria/equipe/vendedor
 --          (an order can span them): totals come from mart.agg_pedidos_diarios or mart.vw_vendas.
--- Rerun: CREATE OR REPLACE, re-applied by harness migrate when this file changes; no commit.
-CREATE OR REPLACE VIEW mart.vw_vendas_diarias AS
+-- Rerun: DROP + CREATE (columns may change; grants come back from the default privileges), re-applied by harness migrate when this file changes; no commit.
+DROP VIEW IF EXISTS mart.vw_vendas_diarias;
+CREATE VIEW mart.vw_vendas_diarias AS
 SELECT a.data,
        d.ano,
        d.mes,
@@ -28,11 +29,11 @@ SELECT a.data,
        a.valor_desconto,
        a.valor_total_liquido,
        a.custo_total,
-       a.valor_total_liquido - a.custo_total  AS margem_bruta,
+       (a.valor_total_liquido - a.custo_total)::numeric(16,2) AS margem_bruta,
        a.valor_frete,
        a.linhas_com_desconto,
        a.receita_com_desconto,
-       a.valor_total_liquido - a.receita_com_desconto AS receita_sem_desconto,
+       (a.valor_total_liquido - a.receita_com_desconto)::numeric(16,2) AS receita_sem_desconto,
        a.custo_com_desconto
 FROM mart.agg_vendas_diarias a
 JOIN dim.dim_data d     ON d.data_sk = a.data_sk

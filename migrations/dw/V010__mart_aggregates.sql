@@ -20,6 +20,10 @@
 -- dimensions, so a type-1 rename shows at once. `categoria` IS stored (it is the grouping
 -- key): a product whose category changes needs a refresh of the days it sold on.
 
+-- A provisional VIEW of this name (dashboards branch, before this migration existed) may be
+-- in a developer's warehouse: the table replaces it.
+DROP VIEW IF EXISTS mart.agg_vendas_diarias;
+
 CREATE TABLE mart.agg_vendas_diarias (
     data                  date     NOT NULL,
     data_sk               integer  NOT NULL,
