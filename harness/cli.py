@@ -29,6 +29,9 @@ app.add_typer(db_app, name="db")
 from harness.cli_oltp import oltp_app  # noqa: E402  (sub-command group in its own module)
 
 app.add_typer(oltp_app, name="oltp")
+from harness.cli_dashboards import dashboards  # noqa: E402
+
+app.command()(dashboards)
 from harness.cli_docs import docs_app  # noqa: E402
 
 app.add_typer(docs_app, name="docs")

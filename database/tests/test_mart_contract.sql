@@ -8,7 +8,7 @@ SELECT plan(31);
 SELECT results_eq(
     $$SELECT c.relname::text COLLATE "default", c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'mart' AND c.relkind IN ('r', 'v', 'm', 'p') ORDER BY 1$$,
-    $$VALUES ('agg_pedidos_diarios', 'r'), ('agg_vendas_diarias', 'r'), ('vw_atualizacao', 'v'), ('vw_descontos_campanhas', 'v'), ('vw_devolucoes', 'v'), ('vw_metas_atingimento', 'v'), ('vw_monitor_etl', 'v'), ('vw_pedidos_diarios', 'v'), ('vw_vendas', 'v'), ('vw_vendas_diarias', 'v'), ('vw_versao_warehouse', 'v')$$,
+    $$VALUES ('agg_pedidos_diarios', 'r'), ('agg_vendas_diarias', 'r'), ('vw_atualizacao', 'v'), ('vw_descontos_campanhas', 'v'), ('vw_devolucoes', 'v'), ('vw_metas_atingimento', 'v'), ('vw_monitor_etl', 'v'), ('vw_pedidos_diarios', 'v'), ('vw_vendas', 'v'), ('vw_vendas_diarias', 'v'), ('vw_verificacoes_qualidade', 'v'), ('vw_versao_warehouse', 'v')$$,
     'mart holds exactly the published tables and views');
 
 SELECT results_eq(

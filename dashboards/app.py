@@ -1,0 +1,137 @@
+"""The Dash shell: navigation, the global filter bar, the page container.
+
+Pages (dashboards/pages/*.py) register themselves; this module only wires the global
+filters to the URL query string, which is the single source of truth every page reads
+(so a view can be bookmarked, shared, and survives navigation between pages).
+Run with `harness dashboards` (debug off: no dev tools, no stack traces in responses).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dash
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from dashboards import filters, queries
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+
+app = dash.Dash(
+    "dashboards",  # the package name: pages import as dashboards.pages.<name>
+    use_pages=True,
+    pages_folder=str(HERE / "pages"),
+    assets_folder=str(HERE / "assets"),
+    title="Vendas e metas — painel",
+    suppress_callback_exceptions=True,  # page components exist only while their page is shown
+    update_title=None,
+)
+server = app.server
+
+PAGINAS = [("/", "Vendas e Margem"), ("/metas", "Metas e Atingimento"), ("/descontos", "Descontos e ROI"),
+           ("/monitor", "Monitor ETL"), ("/dicionario", "Dicionário de Métricas")]
+_DROPDOWNS = [("regiao", "Região"), ("categoria", "Categoria"), ("equipe", "Equipe"), ("vendedor", "Vendedor")]
+
+
+def _barra_filtros() -> html.Div:
+    itens = [html.Div(className="filtro filtro-periodo", children=[
+        html.Label("Período", htmlFor="filtro-periodo"),
+        dcc.DatePickerRange(id="filtro-periodo", display_format="DD/MM/YYYY", first_day_of_week=1,
+                            start_date_placeholder_text="início", end_date_placeholder_text="fim",
+                            minimum_nights=0, clearable=True, month_format="MMMM YYYY"),
+    ])]
+    for nome, rotulo in _DROPDOWNS:
+        itens.append(html.Div(className="filtro", children=[
+            html.Label(rotulo, htmlFor=f"filtro-{nome}"),
+            dcc.Dropdown(id=f"filtro-{nome}", multi=True, placeholder="Todas" if nome != "vendedor" else "Todos",
+                         options=[], value=[]),
+        ]))
+    return html.Div(itens, className="filtros", id="filtro-barra")
+
+
+app.layout = html.Div([
+    dcc.Location(id="url", refresh="callback-nav"),
+    html.Div(className="topo", children=[
+        html.Span("Painel Comercial", className="marca"),
+        html.Nav(className="nav", children=[
+            dcc.Link(rotulo, href=caminho, id=f"nav-{(caminho.strip('/') or 'vendas')}") for caminho, rotulo in PAGINAS
+        ]),
+    ]),
+    _barra_filtros(),
+    html.Main(dash.page_container, className="conteudo"),
+])
+
+
+def links_navegacao(search, pathname):
+    """Every navigation link keeps the current query string, so filters follow the user."""
+    sufixo = search if isinstance(search, str) and len(search) <= filters.MAX_QUERY else ""
+    atual = pathname if isinstance(pathname, str) else "/"
+    hrefs = [f"{caminho}{sufixo}" for caminho, _ in PAGINAS]
+    classes = ["ativo" if atual == caminho else "" for caminho, _ in PAGINAS]
+    return (*hrefs, *classes)
+
+
+dash.callback(
+    [Output(f"nav-{(c.strip('/') or 'vendas')}", "href") for c, _ in PAGINAS]
+    + [Output(f"nav-{(c.strip('/') or 'vendas')}", "className") for c, _ in PAGINAS],
+    Input("url", "search"), Input("url", "pathname"),
+)(links_navegacao)
+
+
+def opcoes_filtros():
+    """Dropdown options from the mart (label = name, value = natural key); empty when unavailable."""
+    conhecidos = queries.opcoes()
+    if isinstance(conhecidos, queries.Indisponivel):
+        return [[] for _ in _DROPDOWNS]
+    return [[{"label": rotulo, "value": valor} for valor, rotulo in sorted(conhecidos[d].items(), key=lambda x: x[1])]
+            for d, _ in _DROPDOWNS]
+
+
+def sincronizar(search, de, ate, regiao, categoria, equipe, vendedor):
+    """URL -> filter bar (page load, back/forward) or filter bar -> URL (the user changed a filter).
+
+    Options and values are set together (a value arriving before its option would be dropped).
+    Returns (url search, de, ate, regiao, categoria, equipe, vendedor, *options)."""
+    vazio = (no_update,) * 10
+    if ctx.triggered_id == "url" or ctx.triggered_id is None:
+        opcoes = opcoes_filtros()
+        try:
+            f = filters.de_url(search)
+            conhecidos = queries.opcoes()
+            if not isinstance(conhecidos, queries.Indisponivel):
+                filters.validar(f, conhecidos)  # an unknown value stays in the URL: the page explains it
+        except filters.FiltroInvalido:
+            return (no_update, *(no_update,) * 6, *opcoes)  # the page shows the message
+        ultima = queries.atualizacao()
+        ultima = None if isinstance(ultima, queries.Indisponivel) else ultima["dados_ate"]
+        p = filters.resolver_periodo(f, ultima)
+        return (no_update, p.de.isoformat(), p.ate.isoformat(), list(f.regiao), list(f.categoria),
+                list(f.equipe), list(f.vendedor), *opcoes)
+    try:
+        f = filters.montar(de, ate, regiao, categoria, equipe, vendedor)
+    except filters.FiltroInvalido:
+        return (no_update, *vazio)
+    novo = filters.para_url(f)
+    return (novo if novo != (search or "") else no_update, *vazio)
+
+
+dash.callback(
+    Output("url", "search"), Output("filtro-periodo", "start_date"), Output("filtro-periodo", "end_date"),
+    *[Output(f"filtro-{d}", "value") for d, _ in _DROPDOWNS],
+    *[Output(f"filtro-{d}", "options") for d, _ in _DROPDOWNS],
+    Input("url", "search"), Input("filtro-periodo", "start_date"), Input("filtro-periodo", "end_date"),
+    *[Input(f"filtro-{d}", "value") for d, _ in _DROPDOWNS],
+)(sincronizar)
+
+
+@server.errorhandler(Exception)
+def _erro_interno(err):  # pragma: no cover - last resort; Dash callbacks catch their own errors
+    """Never a stack trace or SQL text in a response: log it, answer a short message."""
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(err, HTTPException):
+        return err
+    log.exception("unhandled error in the dashboards")
+    return {"erro": "Erro interno do painel. A equipe de dados foi avisada pelo log."}, 500

@@ -1,0 +1,308 @@
+"""The one data-access module of the dashboards.
+
+- Reads only `mart` views and aggregates, as `bi_reader` (`harness.db.connect("dw", "bi")`),
+  in a read-only session with a statement timeout.
+- Every query is a literal string with psycopg placeholders; filter lists go in as
+  `= ANY(%s)` arrays, never into the SQL text.
+- Results of a query + parameters are cached for `CACHE_SECONDS` (an LRU keyed by the
+  database, the SQL text, the normalized parameter tuple and a time bucket), so a
+  repeated filter combination does not touch the database.
+- A database that is down or a failing query never raises into a callback: the public
+  functions return `Indisponivel(mensagem)` (a typed "unavailable" result) instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import TypeVar
+
+import pandas as pd
+import psycopg
+
+from harness import db
+from harness.errors import HarnessError
+
+from dashboards.filters import DIMENSOES, Filtros
+
+log = logging.getLogger(__name__)
+CACHE_SECONDS = 60
+STATEMENT_TIMEOUT_MS = 15000
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Indisponivel:
+    """The data could not be read; `mensagem` is meant for the page (no SQL, no stack trace)."""
+
+    mensagem: str = "Dados indisponíveis no momento: o banco de dados não respondeu. Tente novamente em instantes."
+
+
+Resultado = T | Indisponivel  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------ connections
+_local = threading.local()
+
+
+def _alvo() -> tuple[str, str]:
+    """(cache key of the target database, conninfo); the key holds no password."""
+    info = db.conninfo("dw", "bi")
+    return db.safe_target(info), info
+
+
+def _conexao(chave: str) -> psycopg.Connection:
+    """One read-only bi_reader connection per thread and target database, reopened when broken."""
+    conns: dict = getattr(_local, "conns", None) or {}
+    _local.conns = conns
+    conn = conns.get(chave)
+    if conn is not None and not conn.closed and not conn.broken:
+        return conn
+    conn = db.connect("dw", "bi", autocommit=True)
+    conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    conn.execute(f"SET statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
+    conns[chave] = conn
+    return conn
+
+
+def fechar_conexoes() -> None:
+    """Close this thread's connections (tests call it before dropping their database)."""
+    for conn in (getattr(_local, "conns", None) or {}).values():
+        try:
+            conn.close()
+        except psycopg.Error:
+            pass
+    _local.conns = {}
+
+
+def limpar_cache() -> None:
+    _consulta.cache_clear()
+
+
+@lru_cache(maxsize=512)
+def _consulta(alvo: str, sql: str, params: tuple, _bucket: int) -> tuple[tuple[str, ...], tuple[tuple, ...]]:
+    """Run one query (params: sorted (name, value) pairs); raises on failure (exceptions are not cached)."""
+    conn = _conexao(alvo)
+    try:
+        cur = conn.execute(sql, {k: list(v) if isinstance(v, tuple) else v for k, v in params})
+    except psycopg.Error:
+        if conn.broken or conn.closed:
+            _local.conns.pop(alvo, None)
+        raise
+    cols = tuple(c.name for c in cur.description or ())
+    return cols, tuple(cur.fetchall())
+
+
+def _congelar(value):
+    """Parameters must be hashable for the cache: lists become tuples (psycopg adapts them back)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def _linhas(sql: str, params: dict | None = None) -> pd.DataFrame | Indisponivel:
+    """Run a query through the cache; a data frame, or Indisponivel when the database fails."""
+    chave = tuple(sorted((k, _congelar(v)) for k, v in (params or {}).items()))
+    try:
+        alvo, _ = _alvo()
+        cols, rows = _consulta(alvo, sql, chave, int(time.time() // CACHE_SECONDS))
+    except (HarnessError, psycopg.Error) as err:
+        log.warning("dashboard query failed: %s: %s", type(err).__name__, str(err).splitlines()[0] if str(err) else "")
+        return Indisponivel()
+    df = pd.DataFrame.from_records(list(rows), columns=list(cols))
+    for col in df.columns:  # numeric -> float for pandas/plotly; exact sums were done in SQL
+        if df[col].map(lambda v: isinstance(v, Decimal)).any():
+            df[col] = df[col].map(lambda v: None if v is None else float(v)).astype("float64")
+    return df
+
+
+def _arr(valores: tuple[str, ...]) -> list[str] | None:
+    """A filter list as a query parameter: None means 'no filter' (`%s IS NULL OR col = ANY(%s)`)."""
+    return sorted(set(valores)) if valores else None  # normalized: the same combination, the same cache key
+
+
+def _params(f: Filtros) -> dict:
+    return {"de": f.de, "ate": f.ate, **{d: _arr(getattr(f, d)) for d in DIMENSOES}}
+
+
+# the same filter for every sales source (each exposes data, regiao_id, categoria, equipe_id, vendedor_id)
+_FILTRO = """
+    data BETWEEN %(de)s AND %(ate)s
+    AND (%(regiao)s::text[] IS NULL OR regiao_id = ANY(%(regiao)s::text[]))
+    AND (%(categoria)s::text[] IS NULL OR categoria = ANY(%(categoria)s::text[]))
+    AND (%(equipe)s::text[] IS NULL OR equipe_id = ANY(%(equipe)s::text[]))
+    AND (%(vendedor)s::text[] IS NULL OR vendedor_id = ANY(%(vendedor)s::text[]))"""
+
+
+# ------------------------------------------------------------------ freshness and filter options
+def atualizacao() -> dict | Indisponivel:
+    """{'dados_ate': date|None, 'ultima_carga_ok': timestamptz|None, 'status_ultima_execucao': str|None}."""
+    df = _linhas("SELECT dados_ate, ultima_carga_ok, status_ultima_execucao FROM mart.vw_atualizacao")
+    if isinstance(df, Indisponivel):
+        return df
+    if df.empty:
+        return {"dados_ate": None, "ultima_carga_ok": None, "status_ultima_execucao": None}
+    row = df.iloc[0]
+    return {k: (None if pd.isna(row[k]) else row[k]) for k in df.columns}
+
+
+def opcoes() -> dict[str, dict[str, str]] | Indisponivel:
+    """Known filter values: dimension -> {value: label}, from the sales aggregate and the goals view."""
+    df = _linhas("""
+        SELECT 'regiao' AS dim, regiao_id AS valor, min(regiao_nome) AS rotulo FROM mart.vw_vendas_diarias GROUP BY 2
+        UNION SELECT 'regiao', regiao_id, min(regiao_nome) FROM mart.vw_metas_atingimento GROUP BY 2
+        UNION SELECT 'categoria', categoria, categoria FROM mart.vw_vendas_diarias GROUP BY 2
+        UNION SELECT 'equipe', equipe_id, min(equipe_nome) FROM mart.vw_vendas_diarias GROUP BY 2
+        UNION SELECT 'equipe', equipe_id, min(equipe_nome) FROM mart.vw_metas_atingimento GROUP BY 2
+        UNION SELECT 'vendedor', vendedor_id, min(vendedor_nome) FROM mart.vw_vendas_diarias GROUP BY 2
+        UNION SELECT 'vendedor', vendedor_id, min(vendedor_nome) FROM mart.vw_metas_atingimento GROUP BY 2
+        ORDER BY 1, 3""")
+    if isinstance(df, Indisponivel):
+        return df
+    out: dict[str, dict[str, str]] = {d: {} for d in DIMENSOES}
+    for dim, valor, rotulo in df.itertuples(index=False):
+        if valor is not None:
+            out[dim].setdefault(valor, rotulo or valor)
+    return out
+
+
+# ------------------------------------------------------------------ sales
+def kpis_vendas(f: Filtros) -> dict | Indisponivel:
+    """Receita líquida, margem bruta, margem %, pedidos, ticket médio (cancelled lines excluded)."""
+    df = _linhas(f"""
+        SELECT coalesce(sum(valor_total_liquido), 0) AS receita,
+               coalesce(sum(valor_total_liquido - custo_total), 0) AS margem,
+               count(DISTINCT pedido_id) AS pedidos
+        FROM mart.vw_vendas
+        WHERE NOT eh_cancelado AND {_FILTRO}""", _params(f))
+    if isinstance(df, Indisponivel):
+        return df
+    receita, margem, pedidos = df.iloc[0]["receita"], df.iloc[0]["margem"], int(df.iloc[0]["pedidos"])
+    return {"receita": receita, "margem": margem,
+            "margem_pct": (margem / receita * 100) if receita else None,
+            "pedidos": pedidos, "ticket": (receita / pedidos) if pedidos else None}
+
+
+def serie_vendas(f: Filtros, grao: str) -> pd.DataFrame | Indisponivel:
+    """Revenue and margin per day or month ('dia' | 'mes') from the daily aggregate."""
+    if grao not in ("dia", "mes"):
+        raise ValueError(grao)
+    periodo = "data" if grao == "dia" else "date_trunc('month', data)::date"
+    return _linhas(f"""
+        SELECT {periodo} AS periodo, sum(valor_total_liquido) AS receita, sum(margem_bruta) AS margem
+        FROM mart.vw_vendas_diarias WHERE {_FILTRO}
+        GROUP BY 1 ORDER BY 1""", _params(f))
+
+
+_QUEBRAS = {"regiao": ("regiao_id", "regiao_nome"), "categoria": ("categoria", "categoria"),
+            "equipe": ("equipe_id", "equipe_nome"), "vendedor": ("vendedor_id", "vendedor_nome")}
+
+
+def quebra_vendas(f: Filtros, dimensao: str) -> pd.DataFrame | Indisponivel:
+    """Revenue, margin and margin % by one dimension (regiao | categoria | equipe | vendedor)."""
+    chave, nome = _QUEBRAS[dimensao]  # KeyError for anything else: never a column name from outside
+    return _linhas(f"""
+        SELECT {chave} AS chave, min({nome}) AS nome, sum(valor_total_liquido) AS receita,
+               sum(margem_bruta) AS margem, sum(quantidade_vendida) AS quantidade
+        FROM mart.vw_vendas_diarias WHERE {_FILTRO}
+        GROUP BY 1 ORDER BY receita DESC""", _params(f))
+
+
+# ------------------------------------------------------------------ goals
+def metas(mes: date, f: Filtros) -> pd.DataFrame | Indisponivel:
+    """Goal vs actual per seller for one month (category does not apply: goals are per seller)."""
+    return _linhas("""
+        SELECT vendedor_id, vendedor_nome, equipe_id, equipe_nome, regiao_id, regiao_nome,
+               valor_meta, valor_realizado, atingimento_pct AS pct_atingimento
+        FROM mart.vw_metas_atingimento
+        WHERE mes = %(mes)s
+          AND (%(regiao)s::text[] IS NULL OR regiao_id = ANY(%(regiao)s::text[]))
+          AND (%(equipe)s::text[] IS NULL OR equipe_id = ANY(%(equipe)s::text[]))
+          AND (%(vendedor)s::text[] IS NULL OR vendedor_id = ANY(%(vendedor)s::text[]))
+        ORDER BY atingimento_pct DESC NULLS LAST, vendedor_nome""",
+                   {"mes": mes.replace(day=1), "regiao": _arr(f.regiao), "equipe": _arr(f.equipe),
+                    "vendedor": _arr(f.vendedor)})
+
+
+# ------------------------------------------------------------------ discounts
+def resumo_descontos(f: Filtros) -> pd.DataFrame | Indisponivel:
+    """Revenue, margin and orders of lines with and without a discount (cancelled excluded)."""
+    return _linhas(f"""
+        SELECT (valor_desconto > 0) AS com_desconto,
+               sum(valor_total_liquido) AS receita, sum(valor_total_liquido - custo_total) AS margem,
+               sum(valor_bruto) AS valor_bruto, sum(valor_desconto) AS desconto,
+               count(DISTINCT pedido_id) AS pedidos
+        FROM mart.vw_vendas
+        WHERE NOT eh_cancelado AND {_FILTRO}
+        GROUP BY 1 ORDER BY 1 DESC""", _params(f))
+
+
+def campanhas(f: Filtros) -> pd.DataFrame | Indisponivel:
+    """Per campaign and coupon: uses (orders), discount applied, revenue with discount, margin, ROI.
+
+    Read from the line view (mart.vw_vendas) because mart.vw_descontos_campanhas is monthly and
+    cannot take the region/category/team/seller filters; same definitions as the catalog's
+    desconto_aplicado (valor_desconto of discounted lines) and roi_desconto."""
+    return _linhas(f"""
+        SELECT campanha, cupom, count(DISTINCT pedido_id) AS usos,
+               sum(valor_desconto) AS desconto, sum(valor_total_liquido) AS receita,
+               sum(valor_total_liquido - custo_total) AS margem,
+               sum(valor_total_liquido) / nullif(sum(valor_desconto), 0) AS roi
+        FROM mart.vw_vendas
+        WHERE NOT eh_cancelado AND valor_desconto > 0 AND {_FILTRO}
+        GROUP BY 1, 2 ORDER BY receita DESC""", _params(f))
+
+
+# ------------------------------------------------------------------ ETL monitor
+def execucoes(limite: int = 20) -> pd.DataFrame | Indisponivel:
+    """The latest runs with status, duration, totals over entities and their failed quality checks."""
+    runs = _linhas("""
+        SELECT run_id, comando, gatilho, status, data_negocio, iniciado_em, terminado_em, duracao_s,
+               etapa_falha, erro, coalesce(sum(linhas_lidas), 0) AS linhas_lidas,
+               coalesce(sum(linhas_rejeitadas), 0) AS linhas_rejeitadas
+        FROM mart.vw_monitor_etl
+        GROUP BY run_id, comando, gatilho, status, data_negocio, iniciado_em, terminado_em, duracao_s,
+                 etapa_falha, erro
+        ORDER BY iniciado_em DESC, run_id DESC LIMIT %(limite)s""", {"limite": int(limite)})
+    if isinstance(runs, Indisponivel) or runs.empty:
+        return runs
+    checks = _linhas("""
+        SELECT run_id, count(*) AS verificacoes_reprovadas,
+               string_agg(verificacao || ' (' || severidade || ')', ', ' ORDER BY verificacao)
+                   AS verificacoes_reprovadas_nomes
+        FROM mart.vw_verificacoes_qualidade
+        WHERE status <> 'pass' AND run_id = ANY(%(runs)s::bigint[])
+        GROUP BY run_id""", {"runs": [int(r) for r in runs["run_id"]]})
+    if isinstance(checks, Indisponivel):
+        return checks
+    out = runs.merge(checks, on="run_id", how="left")
+    out["verificacoes_reprovadas"] = out["verificacoes_reprovadas"].fillna(0).astype(int)
+    return out
+
+
+def entidades_execucao(run_id: int) -> pd.DataFrame | Indisponivel:
+    """Rows per entity of one run."""
+    return _linhas("""
+        SELECT entidade, linhas_lidas, linhas_inseridas, linhas_atualizadas, linhas_excluidas,
+               linhas_inalteradas, linhas_rejeitadas, entidade_duracao_s
+        FROM mart.vw_monitor_etl WHERE run_id = %(run_id)s AND entidade IS NOT NULL
+        ORDER BY entidade""", {"run_id": int(run_id)})
+
+
+# ------------------------------------------------------------------ metric catalog (a file, not the database)
+def catalogo() -> list[dict] | Indisponivel:
+    """The KPI catalog (metrics/catalog.yaml through harness.metrics.load_catalog), as plain dicts
+    with Portuguese keys for the Dicionário page."""
+    try:
+        from harness import metrics
+
+        cat = metrics.load_catalog()
+    except (HarnessError, OSError, ValueError) as err:
+        log.warning("metric catalog unreadable: %s", err)
+        return Indisponivel("O dicionário de métricas não pôde ser lido.")
+    return [{"id": m.name, "nome": m.label, "definicao": m.description, "formula": m.formula,
+             "sql": m.sql, "unidade": m.unit, "fonte": m.source, "grao": m.grain,
+             "filtros": ", ".join(m.filters), "responsavel": m.owner} for m in cat.metrics]

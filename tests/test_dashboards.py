@@ -1,0 +1,264 @@
+"""Dashboard callbacks as plain functions on a known warehouse: KPI numbers equal an independent
+Python computation from the inserted rows; hostile filter values (direct and through Dash's HTTP
+endpoint) give a readable message, no stack trace, no SQL text, and no change in the database."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+pytest.importorskip("dash")
+
+from dashboards import filters, formatting as fmt, queries  # noqa: E402
+from dashboards.app import app  # noqa: E402  (registers the pages)
+from dashboards.pages import descontos, dicionario, metas, monitor, vendas  # noqa: E402
+from tests import dashdata as d  # noqa: E402
+from tests.dash_helpers import carregar, checksum  # noqa: E402
+
+VAZAMENTOS = ("Traceback", "psycopg", "SELECT ", "syntax error", "File \"", "LINE 1", "ERROR:", "SQLSTATE", "Exception")
+
+
+@pytest.fixture
+def dw(fresh_dbs):
+    queries.fechar_conexoes()
+    queries.limpar_cache()
+    carregar()
+    yield fresh_dbs
+    queries.fechar_conexoes()
+    queries.limpar_cache()
+
+
+def _kpis_esperados(de, ate, **filtro):
+    atual = d.kpis(d.vendas_no_periodo(de, ate, **filtro))
+    return [fmt.moeda(atual["receita"]), fmt.moeda(atual["margem"]), fmt.percentual(atual["margem_pct"]),
+            fmt.numero(atual["pedidos"]), fmt.moeda(atual["ticket"])]
+
+
+@pytest.mark.parametrize("search, de, ate, filtro", [
+    ("", date(2024, 11, 1), date(2024, 11, 20), {}),  # default: month to date of the latest data
+    ("?de=2024-10-05&ate=2024-11-12&regiao=SE", date(2024, 10, 5), date(2024, 11, 12), {"regiao": ["SE"]}),
+    ("?de=2024-10-01&ate=2024-10-31&categoria=informatica&equipe=T2", date(2024, 10, 1), date(2024, 10, 31),
+     {"categoria": ["informatica"], "equipe": ["T2"]}),
+    ("?vendedor=V1&vendedor=V6", date(2024, 11, 1), date(2024, 11, 20), {"vendedor": ["V1", "V6"]}),
+])
+def test_vendas_kpi_cards_equal_independent_computation(dw, search, de, ate, filtro):
+    saida = vendas.atualizar(search)
+    assert saida[0] == "dados atualizados até 20/11/2024"
+    assert saida[1] is None
+    assert list(saida[3:8]) == _kpis_esperados(de, ate, **filtro)
+    # comparison with the previous period of equal length, computed independently
+    dias = (ate - de).days + 1
+    ant_de, ant_ate = date.fromordinal(de.toordinal() - dias), date.fromordinal(de.toordinal() - 1)
+    atual = d.kpis(d.vendas_no_periodo(de, ate, **filtro))["receita"]
+    anterior = d.kpis(d.vendas_no_periodo(ant_de, ant_ate, **filtro))["receita"]
+    if anterior:
+        assert saida[8] == f"{fmt.variacao((atual - anterior) / anterior * 100)} vs período anterior"
+    else:
+        assert saida[8] == "sem base no período anterior"
+
+
+def test_vendas_breakdowns_and_table_follow_the_filter(dw):
+    todos = vendas.atualizar("?de=2024-10-01&ate=2024-11-20")
+    sul = vendas.atualizar("?de=2024-10-01&ate=2024-11-20&regiao=S")
+    assert todos[3] != sul[3]
+    regioes_todos = set(todos[-4]["data"][0]["y"])
+    regioes_sul = set(sul[-4]["data"][0]["y"])
+    assert regioes_todos == {"Sudeste", "Sul", "Nordeste"} and regioes_sul == {"Sul"}
+    linhas = d.vendas_no_periodo(date(2024, 10, 1), date(2024, 11, 20), regiao=["S"])
+    por_vendedor = {}
+    for x in linhas:
+        por_vendedor[d.VENDEDORES[x.vendedor_sk - 1][2]] = por_vendedor.get(d.VENDEDORES[x.vendedor_sk - 1][2], 0) + x.liquido
+    assert {r["nome"]: Decimal(str(r["receita"])) for r in sul[-1]} == por_vendedor
+    diario = vendas.atualizar("?de=2024-10-01&ate=2024-11-20", "dia")[-5]
+    mensal = vendas.atualizar("?de=2024-10-01&ate=2024-11-20", "mes")[-5]
+    assert len(diario["data"][0]["x"]) == 51 and len(mensal["data"][0]["x"]) == 2
+    assert sum(mensal["data"][0]["y"]) == pytest.approx(float(sum(x.liquido for x in d.vendas_no_periodo(
+        date(2024, 10, 1), date(2024, 11, 20)))))
+
+
+def test_metas_answers_who_is_off_track_first(dw):
+    saida = metas.atualizar("?ate=2024-11-20")
+    resposta = saida[2]
+    realizado = {v[0]: sum(x.liquido for x in d.vendas_no_periodo(date(2024, 11, 1), date(2024, 11, 20))
+                           if x.vendedor_sk == v[0]) for v in d.VENDEDORES}
+    meta = {v: m for v, mes, m in d.METAS if mes == date(2024, 11, 1)}
+    ritmo = Decimal(20) / 30 * 100
+    fora = sorted((realizado[v] / meta[v] * 100, d.VENDEDORES[v - 1][2]) for v in meta
+                  if realizado[v] / meta[v] * 100 < ritmo)
+    assert len(fora) >= 1, "the data set must have someone off track"
+    assert resposta[0].children == f"{6 - len(fora)} de 6 vendedores no ritmo ou com a meta atingida"
+    assert [c.children for c in resposta[2].children] == [f"{n} · {fmt.percentual(p)}" for p, n in fora]
+    assert saida[3] == "resposta ruim"
+    assert saida[4] == fmt.moeda(sum(meta.values())) and saida[5] == fmt.moeda(sum(realizado.values()))
+    assert saida[6] == fmt.percentual(sum(realizado.values()) / sum(meta.values()) * 100)
+    ranking = saida[-1]
+    assert [r["posicao"] for r in ranking] == [1, 2, 3, 4, 5, 6]
+    assert ranking[0]["pct_atingimento"] >= ranking[-1]["pct_atingimento"]
+    # a team filter narrows the answer
+    so_t2 = metas.atualizar("?ate=2024-11-20&equipe=T2")
+    assert so_t2[2][0].children.endswith("de 2 vendedores no ritmo ou com a meta atingida")
+
+
+def test_descontos_roi_and_with_without_equal_independent_computation(dw):
+    saida = descontos.atualizar("?de=2024-10-01&ate=2024-11-20")
+    linhas = d.vendas_no_periodo(date(2024, 10, 1), date(2024, 11, 20))
+    com = [x for x in linhas if x.desconto > 0]
+    sem = [x for x in linhas if x.desconto == 0]
+    desconto = sum(x.desconto for x in com)
+    receita_com = sum(x.liquido for x in com)
+    assert saida[3] == fmt.moeda(desconto)
+    assert saida[4] == fmt.moeda(receita_com)
+    assert saida[5] == fmt.moeda(sum(x.liquido for x in sem))
+    assert saida[6] == f"{fmt.numero(receita_com / desconto, 1)}x"
+    assert saida[7] == fmt.percentual(sum(x.liquido - x.custo for x in com) / receita_com * 100)
+    campanhas = {r["campanha"]: r for r in saida[-1]}
+    assert set(campanhas) == {"Black Friday", "Outubro Rosa"}
+    bf = [x for x in com if x.desconto_sk == 1]
+    assert campanhas["Black Friday"]["usos"] == len({x.pedido for x in bf})
+    assert campanhas["Black Friday"]["roi"] == pytest.approx(float(sum(x.liquido for x in bf) / sum(x.desconto for x in bf)))
+
+
+def test_monitor_shows_runs_rejections_and_failed_checks(dw):
+    saida = monitor.atualizar("")
+    assert saida[2] == "sucesso"  # latest run (#3)
+    assert saida[3] == "20/11/2024"
+    assert saida[5] == "2" and saida[6] == "1"
+    assert "membros_inferidos_abertos" in saida[11]
+    assert [r["run_id"] for r in saida[-3]] == [3, 2, 1]
+    assert saida[-1] == 3
+    falha = monitor.atualizar("", 2)
+    assert falha[-1] == 2 and len(falha[-4]["data"][0]["x"]) == 6  # the failed run loaded only dimensions
+
+
+def test_dicionario_search_finds_metrics_without_accents(dw):
+    _, aviso, achadas = dicionario.filtrar("ROI")
+    ids = [m.id for m in achadas]
+    assert "dicionario-roi_desconto" in ids and "dicionario-pedidos" not in ids
+    assert aviso is None
+    _, _, acentos = dicionario.filtrar("devolucao")
+    assert "dicionario-taxa_devolucao" in [m.id for m in acentos]
+    _, aviso, nada = dicionario.filtrar("xyz-nao-existe")
+    assert nada == [] and "Nenhuma métrica" in aviso.children
+
+
+def test_every_kpi_card_links_to_an_existing_definition(dw):
+    catalogo = {m["id"] for m in queries.catalogo()}
+    for pagina in (vendas, metas, descontos, monitor):
+        texto = json.dumps(pagina.layout().to_plotly_json(), default=str)
+        for href in {p.split('"')[0] for p in texto.split('"href": "/dicionario#dicionario-')[1:]}:
+            assert href in catalogo, f"{pagina.__name__} links to an unknown metric {href}"
+
+
+def test_repeated_filter_combination_is_served_from_the_cache(dw):
+    vendas.atualizar("?regiao=SE&regiao=S")
+    antes = queries._consulta.cache_info()
+    vendas.atualizar("?regiao=S&regiao=SE")  # same combination, other order
+    depois = queries._consulta.cache_info()
+    assert depois.misses == antes.misses and depois.hits > antes.hits
+
+
+def test_empty_result_is_a_readable_message(dw):
+    saida = vendas.atualizar("?de=2030-01-01&ate=2030-01-31")
+    assert "Nenhuma venda" in saida[1].children and saida[3] == fmt.moeda(0)
+
+
+HOSTIS = [
+    "?regiao=x'; DROP TABLE fact.fact_vendas; --",
+    "?categoria=' OR 1=1 --&equipe=T1",
+    "?de=2024-11-01'; DELETE FROM fact.fact_metas; --",
+    "?ate=2024-02-30",
+    "?de=2024-12-01&ate=2024-11-01",
+    "?vendedor=" + "A" * 100_000,
+    "?regiao=" + "&regiao=".join(str(i) for i in range(500)),
+    "?regiao=%00%01",
+    [{"regiao": "SE"}], 12345, {"$ne": 1}, ["?regiao=SE"],
+]
+
+
+@pytest.mark.parametrize("hostil", HOSTIS, ids=[f"h{i}" for i in range(len(HOSTIS))])
+def test_hostile_filters_in_callbacks_give_a_message_and_change_nothing(dw, hostil):
+    antes = checksum()
+    for saida in (vendas.atualizar(hostil), metas.atualizar(hostil), descontos.atualizar(hostil)):
+        aviso = saida[1]
+        assert aviso is not None and "inválido" in aviso.children.lower() or "inexistente" in aviso.children.lower() \
+            or "longo" in aviso.children.lower(), aviso
+        texto = json.dumps([str(x) for x in saida])
+        assert not any(v in texto for v in VAZAMENTOS), texto[:500]
+    assert checksum() == antes
+
+
+def _payload(output: str, inputs: list[dict]) -> dict:
+    outputs = []
+    for part in output.strip(".").split("..."):
+        ident, prop = part.rsplit(".", 1)
+        outputs.append({"id": ident, "property": prop})
+    return {"output": output, "outputs": outputs if output.startswith("..") else outputs[0], "inputs": inputs,
+            "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs[:1]], "state": []}
+
+
+def _chave(prefixo: str) -> str:
+    return next(k for k in app.callback_map if k.startswith(f"..{prefixo}"))
+
+
+@pytest.mark.parametrize("hostil", HOSTIS + ["x'; DROP TABLE fact.fact_vendas; --"],
+                         ids=[f"h{i}" for i in range(len(HOSTIS) + 1)])
+def test_hostile_values_through_the_http_endpoint(dw, hostil):
+    antes = checksum()
+    client = app.server.test_client()
+    assert client.get("/").status_code == 200
+    pedidos = [
+        _payload(_chave("vendas-atualizado"), [{"id": "url", "property": "search", "value": hostil},
+                                               {"id": "vendas-grao", "property": "value", "value": hostil}]),
+        _payload(_chave("metas-atualizado"), [{"id": "url", "property": "search", "value": hostil}]),
+        _payload(_chave("descontos-atualizado"), [{"id": "url", "property": "search", "value": hostil}]),
+        _payload(_chave("monitor-atualizado"), [{"id": "url", "property": "search", "value": hostil},
+                                                {"id": "monitor-execucao", "property": "value", "value": hostil}]),
+        _payload(_chave("url"), [{"id": "filtro-regiao", "property": "value", "value": hostil},
+                                 {"id": "url", "property": "search", "value": hostil},
+                                 {"id": "filtro-periodo", "property": "start_date", "value": hostil},
+                                 {"id": "filtro-periodo", "property": "end_date", "value": hostil},
+                                 {"id": "filtro-categoria", "property": "value", "value": hostil},
+                                 {"id": "filtro-equipe", "property": "value", "value": hostil},
+                                 {"id": "filtro-vendedor", "property": "value", "value": hostil}]),
+    ]
+    for pedido in pedidos:
+        resp = client.post("/_dash-update-component", json=pedido)
+        corpo = resp.get_data(as_text=True)
+        assert resp.status_code in (200, 204, 400), (resp.status_code, corpo[:300])
+        assert not any(v in corpo for v in VAZAMENTOS), corpo[:800]
+    assert checksum() == antes
+
+
+def test_garbage_requests_to_the_endpoint_leak_nothing(dw):
+    client = app.server.test_client()
+    for corpo in ("{not json", json.dumps({"output": "x'; DROP TABLE fact.fact_vendas; --.children", "inputs": 7}),
+                  json.dumps([1, 2, 3])):
+        resp = client.post("/_dash-update-component", data=corpo, content_type="application/json")
+        texto = resp.get_data(as_text=True)
+        assert resp.status_code >= 400 and not any(v in texto for v in VAZAMENTOS), texto[:500]
+
+
+def test_database_down_gives_a_readable_message(dw, monkeypatch):
+    queries.fechar_conexoes()
+    queries.limpar_cache()
+    with monkeypatch.context() as m:  # undone before fresh_dbs drops its databases
+        m.setenv("WAREHOUSE_URL", "postgresql://bi_reader@127.0.0.1:9/nada?connect_timeout=2")
+        for saida in (vendas.atualizar(""), metas.atualizar(""), descontos.atualizar(""), monitor.atualizar("")):
+            assert "indisponíveis" in saida[1].children
+            assert saida[0] == "dados indisponíveis"
+        assert isinstance(queries.kpis_vendas(filters.Filtros(date(2024, 11, 1), date(2024, 11, 2))),
+                          queries.Indisponivel)
+    queries.limpar_cache()
+    assert vendas.atualizar("")[1] is None  # back up: the page recovers without a restart
+
+
+def test_filters_round_trip_through_the_url():
+    f = filters.montar("2024-11-01", "2024-11-20T00:00:00", ["SE", "S"], None, "T1", [])
+    assert filters.de_url(filters.para_url(f)) == f
+    assert filters.para_url(filters.Filtros()) == ""
+    assert f.chave() == filters.montar("2024-11-01", "2024-11-20", ["S", "SE", "S"], None, ["T1"]).chave()
+    with pytest.raises(filters.FiltroInvalido):
+        filters.validar(filters.montar(regiao=["XX"]), {"regiao": {"SE": "Sudeste"}})
