@@ -21,7 +21,7 @@ import psycopg
 from harness import db, extract, logs, quality, runs
 from harness.steps import AGGREGATE_REFRESH, ENTITIES, Entity, entity as entity_by_name
 
-DEFAULT_OVERLAP_MINUTES = 10
+DEFAULT_OVERLAP_MINUTES = 120  # must exceed the longest write transaction of the shop (late commits)
 Progress = Callable[[str, str], None]  # (step, state) -> None; state: 'start' or 'done'
 
 
