@@ -120,15 +120,16 @@ def migrate(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what w
 
 
 def _progress():
-    """A progress callback printing one line per step on stderr (cron logs stay readable)."""
+    """A progress callback printing a line per step start and end on stderr (cron logs stay readable)."""
     started: dict[str, float] = {}
 
     def report(step: str, state: str) -> None:
         if state == "start":
             started[step] = time.perf_counter()
-            err.print(f"  {step} ...", end="", highlight=False)
+            err.print(f"  {step} ...", highlight=False)
         else:
-            err.print(f" done in {time.perf_counter() - started.get(step, time.perf_counter()):.2f}s", highlight=False)
+            err.print(f"  {step} done in {time.perf_counter() - started.get(step, time.perf_counter()):.2f}s",
+                      highlight=False)
     return report
 
 

@@ -17,6 +17,7 @@ password comes from `HARNESS_<ROLE>_PASSWORD` (or libpq's ~/.pgpass).
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import warnings
 from dataclasses import dataclass
@@ -104,8 +105,6 @@ def stop_embedded(settings: Settings | None = None) -> bool:
 
 
 def _is_root() -> bool:
-    import os
-
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
@@ -136,6 +135,9 @@ def conninfo(which: str = "dw", role: str = "admin", settings: Settings | None =
     elif settings.warehouse_url:
         base = settings.warehouse_url
     else:
+        if os.environ.get("HARNESS_AUTOSTART", "1") == "0" and not embedded_status(settings).running:
+            raise DatabaseUnavailable(f"the embedded PostgreSQL under {settings.pgdata} is not running "
+                                      "(HARNESS_AUTOSTART=0): start it with `harness db start`")
         info = start_embedded(settings)
         base = make_conninfo(host=str(info.socket_dir), port=info.port or 5432, user="postgres")
     params: dict[str, object] = {"dbname": dbname, "application_name": "harness"}
