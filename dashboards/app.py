@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 import dash
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, ctx, dcc, html, no_update
 
 from dashboards import filters, queries
 

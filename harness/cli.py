@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from harness import db, migrate as migrate_mod
-from harness.config import ROLES, load_settings
+from harness.config import load_settings
 from harness.clitools import err, out, run  # noqa: F401  (shared with sub-command modules)
 
 app = typer.Typer(

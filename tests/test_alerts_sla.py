@@ -11,16 +11,9 @@ import pytest
 from harness import db, jobs, sla
 from harness.errors import QualityGateFailed
 from harness.runs import RunFailed
-from tests import receivers, shopdata
+from tests import receivers
 
 SP = ZoneInfo("America/Sao_Paulo")
-
-
-@pytest.fixture
-def shop(fresh_dbs):
-    with db.connect("oltp", "owner") as conn:
-        shopdata.fill(conn)
-    return fresh_dbs
 
 
 @pytest.fixture

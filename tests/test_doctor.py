@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from harness import db, doctor, load
-from tests import shopdata
+
 
 
 def by_aspect():
     return {line.aspect: line for line in doctor.diagnose()}
 
 
-def test_healthy_installation(fresh_dbs):
-    with db.connect("oltp", "owner") as conn:
-        shopdata.fill(conn)
+def test_healthy_installation(shop):
     load.load_daily()
     lines = by_aspect()
     assert {a for a, line in lines.items() if not line.ok} <= {"SLA"}  # SLA depends on the hour the test runs

@@ -11,19 +11,11 @@ import time
 from datetime import date
 from decimal import Decimal
 
-import psycopg
 import pytest
 
 from harness import db, load
 from harness.errors import AlreadyRunning
 from tests import fingerprint, shopdata
-
-
-@pytest.fixture
-def shop(fresh_dbs):
-    with db.connect("oltp", "owner") as conn:
-        shopdata.fill(conn)
-    return fresh_dbs
 
 
 def dw_query(query, params=()):

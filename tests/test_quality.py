@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness import db, load, quality
-from tests import shopdata
+
 
 
 @pytest.fixture(scope="module")
@@ -14,9 +14,7 @@ def catalog():
 
 
 @pytest.fixture
-def loaded(fresh_dbs):
-    with db.connect("oltp", "owner") as conn:
-        shopdata.fill(conn)
+def loaded(shop):
     return load.load_daily()
 
 
