@@ -83,7 +83,7 @@ def barras(df: pd.DataFrame, limite: int = 12) -> go.Figure:
     fig = go.Figure(go.Bar(
         x=d["receita"], y=d["nome"], orientation="h", marker_color=AZUL,
         text=[f"{fmt.moeda_compacta(r)} · margem {fmt.percentual(p)}" for r, p in zip(d["receita"], pct)],
-        textposition="inside", insidetextanchor="end", constraintext="none",
+        textposition="auto", insidetextanchor="end", cliponaxis=False,  # outside when a short bar cannot hold it
         customdata=[[fmt.moeda(r), fmt.moeda(m), fmt.percentual(p)] for r, m, p in zip(d["receita"], d["margem"], pct)],
         hovertemplate="<b>%{y}</b><br>Receita: %{customdata[0]}<br>Margem: %{customdata[1]} "
                       "(%{customdata[2]})<extra></extra>"))
