@@ -1,9 +1,9 @@
 -- check: chaves_naturais_duplicadas
 -- severity: block
--- description: Chaves naturais repetidas em alguma dimensão ou fato.
-SELECT 'dim_cliente' AS tabela, cliente_id AS chave, count(*) AS vezes FROM dim.dim_cliente GROUP BY cliente_id HAVING count(*) > 1
-UNION ALL SELECT 'dim_produto', produto_id, count(*) FROM dim.dim_produto GROUP BY produto_id HAVING count(*) > 1
-UNION ALL SELECT 'dim_vendedor', vendedor_id, count(*) FROM dim.dim_vendedor GROUP BY vendedor_id HAVING count(*) > 1
+-- description: Chaves naturais repetidas em alguma dimensão ou fato (dimensões tipo 2: mais de uma versão atual).
+SELECT 'dim_cliente' AS tabela, cliente_id AS chave, count(*) AS vezes FROM dim.dim_cliente WHERE eh_atual GROUP BY cliente_id HAVING count(*) > 1
+UNION ALL SELECT 'dim_produto', produto_id, count(*) FROM dim.dim_produto WHERE eh_atual GROUP BY produto_id HAVING count(*) > 1
+UNION ALL SELECT 'dim_vendedor', vendedor_id, count(*) FROM dim.dim_vendedor WHERE eh_atual GROUP BY vendedor_id HAVING count(*) > 1
 UNION ALL SELECT 'dim_equipe', equipe_id, count(*) FROM dim.dim_equipe GROUP BY equipe_id HAVING count(*) > 1
 UNION ALL SELECT 'dim_regiao', regiao_id, count(*) FROM dim.dim_regiao GROUP BY regiao_id HAVING count(*) > 1
 UNION ALL SELECT 'dim_desconto', desconto_id, count(*) FROM dim.dim_desconto GROUP BY desconto_id HAVING count(*) > 1

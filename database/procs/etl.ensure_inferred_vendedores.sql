@@ -8,6 +8,8 @@
 --   the caller).  Target: dim.dim_vendedor.  Returns the number of members inserted.
 -- Called by: etl.load_* procedures that resolve vendedor_id.  Rerun: keys already present are skipped
 --   (NOT EXISTS first, so no identity values are burnt; ON CONFLICT guards a concurrent insert).
+-- SCD2 (V020): the member is a first version (-infinity, infinity, eh_atual, versao 1) by the
+--   column defaults; the real row completes that version in place.
 -- Does not commit.
 CREATE OR REPLACE FUNCTION etl.ensure_inferred_vendedores(p_run_id bigint, p_ids text[])
 RETURNS integer
@@ -21,7 +23,7 @@ BEGIN
     SELECT k.id, 'Não informado (inferido)', true, p_run_id
     FROM (SELECT DISTINCT u.id FROM unnest(p_ids) AS u(id) WHERE u.id IS NOT NULL) AS k
     WHERE NOT EXISTS (SELECT 1 FROM dim.dim_vendedor AS d WHERE d.vendedor_id = k.id)
-    ON CONFLICT (vendedor_id) DO NOTHING;
+    ON CONFLICT (vendedor_id) WHERE eh_atual DO NOTHING;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     RETURN v_count;
 END

@@ -1,16 +1,35 @@
--- etl.load_dim_cliente: loads dim.dim_cliente (type 1) from stg.customers.
+-- etl.load_dim_cliente: loads dim.dim_cliente (SCD type 2) from stg.customers.
 -- Source: stg.customers (extraction window; region_id already resolved from the state by the
---   extraction query). Target: dim.dim_cliente; grain: one row per customer (cliente_id).
+--   extraction query). Target: dim.dim_cliente; grain: one row per VERSION of a customer
+--   (cliente_id, valido_de), versions valid on half-open business-day intervals [valido_de, valido_ate).
 -- Called by: harness load-daily / reprocess, CALL etl.load_dim_cliente(run_id, watermark_to), after
 --   etl.load_dim_regiao, one transaction per entity. p_reprocess_from/to are checked but ignored.
+-- Tracked (type 2): cidade, uf, regiao_id (regiao_sk), segmento.  Type 1 (overwritten on every
+--   version of the key): cliente_unico_id, nome.
+-- Effective date of a change: the staged row's updated_at as a date in America/Sao_Paulo (the
+--   day fact_vendas.data_sk uses). The shop keeps only the latest state, so one extraction shows
+--   the last state per key: changes between two loads collapse into one version (docs/scd2.md).
 -- Screens (audit.rejected_rows, entity 'dim_cliente'): null_key (customer_id NULL), reserved_key
 --   (customer_id = '-1'). Blank/NULL name is kept as 'Não informado' (not a rejection).
 -- References: regiao_sk from dim.dim_regiao by region_id; unknown region -> inferred region;
 --   NULL region_id -> unknown member -1.
--- Load: dedup by customer_id (latest updated_at wins; losers count as unchanged); MERGE updating
---   only changed rows; an inferred customer (created by a fact) is completed (inferido -> false),
---   counted as an update.  Audit: read = inserted + updated + unchanged + rejected.
--- Rerun: same staging rows change nothing.  Does not commit.
+-- Load: dedup by customer_id (latest updated_at wins; losers count as unchanged), compared with
+--   the current version (eh_atual):
+--   new key                       -> first version [-infinity, infinity)              (inserted)
+--   current version is inferred   -> completed in place, stays the first version      (updated)
+--   tracked change, effective day after the current version's valido_de
+--                                 -> current closed at that day, version n+1 opened   (inserted)
+--   tracked change dated on/before the current version's valido_de (same-day second change,
+--     or a source dated back) -> the current version is corrected in place            (updated)
+--   only type-1 change            -> every version of the key overwritten             (updated)
+--   nothing changed               -> nothing written                                  (unchanged)
+-- Re-binding: for every key whose tracked attributes changed, fact.fact_vendas lines of that key
+--   whose order day now falls in another version (or whose version's region changed) get the
+--   version valid on their order day (cliente_sk, regiao_sk; fact_descontos.cliente_sk follows);
+--   their days go to ctl.agg_refresh_pending (refreshed by the fact_vendas load). This covers a
+--   backdated (late-arriving) change: facts already loaded after its effective day move to it.
+-- Audit: read = inserted + updated + unchanged + rejected (one action per staged row).
+-- Rerun: same staging rows change nothing (no version, no re-binding).  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_dim_cliente(p_run_id bigint, p_watermark_to timestamptz,
                                                  p_reprocess_from date DEFAULT NULL,
                                                  p_reprocess_to date DEFAULT NULL)
@@ -23,6 +42,7 @@ DECLARE
     v_rejected bigint;
     v_inserted bigint;
     v_updated  bigint;
+    v_count    bigint;
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
     ANALYZE stg.customers;  -- can be large (first load): let the planner see its size
@@ -31,35 +51,47 @@ BEGIN
         SELECT DISTINCT s.region_id FROM stg.customers AS s
         WHERE s.customer_id IS NOT NULL AND s.customer_id <> '-1' AND s.region_id IS NOT NULL));
 
-    WITH screened AS (
-        SELECT s.customer_id, s.customer_unique_id,
-               coalesce(nullif(btrim(s.name), ''), 'Não informado') AS nome,
-               s.city, s.state, s.region_id, s.segment,
-               s.updated_at,
-               CASE WHEN s.customer_id IS NULL THEN 'null_key'
-                    WHEN s.customer_id = '-1' THEN 'reserved_key' END AS rule,
-               s AS src
-        FROM stg.customers AS s
-    ), rejected AS (
-        INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
-        SELECT p_run_id, 'dim_cliente', x.customer_id, x.rule, to_jsonb(x.src)
-        FROM screened AS x
-        WHERE x.rule IS NOT NULL
-        RETURNING 1
-    ), merged AS (
+    SELECT count(*) INTO v_read FROM stg.customers;
+    INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
+    SELECT p_run_id, 'dim_cliente', s.customer_id,
+           CASE WHEN s.customer_id IS NULL THEN 'null_key' ELSE 'reserved_key' END, to_jsonb(s)
+    FROM stg.customers AS s
+    WHERE s.customer_id IS NULL OR s.customer_id = '-1';
+    GET DIAGNOSTICS v_rejected = ROW_COUNT;
+
+    -- one row per staged key with what to do with it
+    IF to_regclass('pg_temp.etl_scd_cliente') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_scd_cliente;  -- a second call in the same transaction
+    END IF;
+    CREATE TEMPORARY TABLE etl_scd_cliente ON COMMIT DROP AS
+    SELECT s.*, c.cliente_sk AS atual_sk, c.versao AS atual_versao,
+           CASE WHEN c.cliente_sk IS NULL THEN 'nova_chave'
+                WHEN c.inferido THEN 'inferido_completado'
+                WHEN (c.cidade, c.uf, c.regiao_id, c.regiao_sk, c.segmento)
+                     IS DISTINCT FROM (s.city, s.state, s.region_id, s.regiao_sk, s.segment)
+                    THEN CASE WHEN s.efetivo > c.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
+                WHEN (c.cliente_unico_id, c.nome) IS DISTINCT FROM (s.customer_unique_id, s.nome) THEN 'tipo1'
+                ELSE 'igual' END AS acao
+    FROM (SELECT d.*, coalesce(r.regiao_sk, -1) AS regiao_sk
+          FROM (SELECT DISTINCT ON (x.customer_id) x.customer_id, x.customer_unique_id,
+                       coalesce(nullif(btrim(x.name), ''), 'Não informado') AS nome,
+                       x.city, x.state, x.region_id, x.segment,
+                       (coalesce(x.updated_at, p_watermark_to, now()) AT TIME ZONE 'America/Sao_Paulo')::date AS efetivo
+                FROM stg.customers AS x
+                WHERE x.customer_id IS NOT NULL AND x.customer_id <> '-1'
+                ORDER BY x.customer_id, x.updated_at DESC NULLS LAST) AS d
+          LEFT JOIN dim.dim_regiao AS r ON r.regiao_id = d.region_id) AS s
+    LEFT JOIN dim.dim_cliente AS c ON c.cliente_id = s.customer_id AND c.eh_atual;
+
+    -- new keys, in-place updates, and closing the current version of a type-2 change
+    WITH merged AS (
         MERGE INTO dim.dim_cliente AS t
-        USING (SELECT d.customer_id, d.customer_unique_id, d.nome, d.city, d.state, d.region_id,
-                      coalesce(r.regiao_sk, -1) AS regiao_sk, d.segment
-               FROM (SELECT DISTINCT ON (x.customer_id) x.customer_id, x.customer_unique_id, x.nome, x.city,
-                                                       x.state, x.region_id, x.segment
-                     FROM screened AS x
-                     WHERE x.rule IS NULL
-                     ORDER BY x.customer_id, x.updated_at DESC NULLS LAST) AS d
-               LEFT JOIN dim.dim_regiao AS r ON r.regiao_id = d.region_id) AS s
-        ON t.cliente_id = s.customer_id
-        WHEN MATCHED AND (t.cliente_unico_id, t.nome, t.cidade, t.uf, t.regiao_id, t.regiao_sk, t.segmento, t.inferido)
-                         IS DISTINCT FROM
-                         (s.customer_unique_id, s.nome, s.city, s.state, s.region_id, s.regiao_sk, s.segment, false) THEN
+        USING (SELECT * FROM pg_temp.etl_scd_cliente AS k WHERE k.acao <> 'igual') AS s
+        ON t.cliente_sk = s.atual_sk
+        WHEN MATCHED AND s.acao = 'nova_versao' THEN
+            UPDATE SET valido_ate = s.efetivo, eh_atual = false, cliente_unico_id = s.customer_unique_id,
+                       nome = s.nome, updated_run_id = p_run_id
+        WHEN MATCHED THEN
             UPDATE SET cliente_unico_id = s.customer_unique_id, nome = s.nome, cidade = s.city, uf = s.state,
                        regiao_id = s.region_id, regiao_sk = s.regiao_sk, segmento = s.segment,
                        inferido = false, updated_run_id = p_run_id
@@ -68,13 +100,57 @@ BEGIN
                     inferido, inserted_run_id)
             VALUES (s.customer_id, s.customer_unique_id, s.nome, s.city, s.state, s.region_id, s.regiao_sk,
                     s.segment, false, p_run_id)
-        RETURNING merge_action() AS action
+        RETURNING merge_action() AS action, s.acao
     )
-    SELECT (SELECT count(*) FROM screened),
-           (SELECT count(*) FROM rejected),
-           (SELECT count(*) FILTER (WHERE m.action = 'INSERT') FROM merged AS m),
-           (SELECT count(*) FILTER (WHERE m.action = 'UPDATE') FROM merged AS m)
-      INTO v_read, v_rejected, v_inserted, v_updated;
+    SELECT count(*) FILTER (WHERE m.action = 'INSERT'),
+           count(*) FILTER (WHERE m.action = 'UPDATE' AND m.acao <> 'nova_versao')
+      INTO v_inserted, v_updated
+      FROM merged AS m;
+
+    -- the new versions of type-2 changes (the current one was closed above)
+    INSERT INTO dim.dim_cliente (cliente_id, cliente_unico_id, nome, cidade, uf, regiao_id, regiao_sk, segmento,
+                                 inferido, valido_de, valido_ate, eh_atual, versao, inserted_run_id)
+    SELECT k.customer_id, k.customer_unique_id, k.nome, k.city, k.state, k.region_id, k.regiao_sk, k.segment,
+           false, k.efetivo, 'infinity', true, k.atual_versao + 1, p_run_id
+    FROM pg_temp.etl_scd_cliente AS k
+    WHERE k.acao = 'nova_versao';
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_inserted := v_inserted + v_count;
+
+    -- type 1: older versions take the untracked attributes too
+    UPDATE dim.dim_cliente AS t
+       SET cliente_unico_id = k.customer_unique_id, nome = k.nome, updated_run_id = p_run_id
+      FROM pg_temp.etl_scd_cliente AS k
+     WHERE k.acao <> 'igual' AND t.cliente_id = k.customer_id AND NOT t.eh_atual
+       AND (t.cliente_unico_id, t.nome) IS DISTINCT FROM (k.customer_unique_id, k.nome);
+
+    -- re-bind the facts of keys whose tracked attributes changed to the version of their order day
+    IF to_regclass('pg_temp.etl_revinculo_cliente') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_revinculo_cliente;
+    END IF;
+    CREATE TEMPORARY TABLE etl_revinculo_cliente ON COMMIT DROP AS
+    SELECT f.item_pedido_id, f.data_sk, v.cliente_sk, v.regiao_sk
+    FROM pg_temp.etl_scd_cliente AS k
+    JOIN dim.dim_cliente AS o ON o.cliente_id = k.customer_id
+    JOIN fact.fact_vendas AS f ON f.cliente_sk = o.cliente_sk
+    JOIN dim.dim_data AS d ON d.data_sk = f.data_sk
+    JOIN dim.dim_cliente AS v ON v.cliente_id = k.customer_id AND d.data >= v.valido_de AND d.data < v.valido_ate
+    WHERE k.acao IN ('nova_versao', 'versao_corrigida', 'inferido_completado')
+      AND (f.cliente_sk, f.regiao_sk) IS DISTINCT FROM (v.cliente_sk, v.regiao_sk);
+
+    UPDATE fact.fact_vendas AS f
+       SET cliente_sk = r.cliente_sk, regiao_sk = r.regiao_sk, updated_run_id = p_run_id
+      FROM pg_temp.etl_revinculo_cliente AS r
+     WHERE f.item_pedido_id = r.item_pedido_id;
+    UPDATE fact.fact_descontos AS f
+       SET cliente_sk = r.cliente_sk, updated_run_id = p_run_id
+      FROM pg_temp.etl_revinculo_cliente AS r
+     WHERE f.item_pedido_id = r.item_pedido_id AND f.cliente_sk IS DISTINCT FROM r.cliente_sk;
+    INSERT INTO ctl.agg_refresh_pending (data, reason, run_id)
+    SELECT DISTINCT d.data, 'vendas re-vinculadas a outra versão de cliente', p_run_id
+    FROM pg_temp.etl_revinculo_cliente AS r
+    JOIN dim.dim_data AS d ON d.data_sk = r.data_sk
+    ON CONFLICT (data) DO NOTHING;
 
     CALL etl.finish_entity(p_run_id, 'dim_cliente', v_started, p_watermark_to,
                            v_read, v_inserted, v_updated, 0, v_rejected);
@@ -82,4 +158,5 @@ END
 $$;
 
 COMMENT ON PROCEDURE etl.load_dim_cliente(bigint, timestamptz, date, date) IS
-    'Carga tipo 1 de dim.dim_cliente a partir de stg.customers, resolvendo a região (inferida se desconhecida, -1 se nula); não faz COMMIT.';
+    'Carga tipo 2 de dim.dim_cliente a partir de stg.customers (cidade, UF, região e segmento rastreados; '
+    'nome tipo 1), re-vinculando as vendas à versão do dia do pedido; não faz COMMIT.';

@@ -1,16 +1,28 @@
--- etl.load_dim_vendedor: loads dim.dim_vendedor (type 1) from stg.sellers.
+-- etl.load_dim_vendedor: loads dim.dim_vendedor (SCD type 2) from stg.sellers.
 -- Source: stg.sellers (the extraction window, filled by the harness in the same transaction).
--- Target: dim.dim_vendedor; grain: one row per seller (vendedor_id).
+-- Target: dim.dim_vendedor; grain: one row per VERSION of a seller (vendedor_id, valido_de),
+--   versions valid on half-open business-day intervals [valido_de, valido_ate).
 -- Called by: harness load-daily / reprocess, CALL etl.load_dim_vendedor(run_id, watermark_to), after
 --   etl.load_dim_equipe, one transaction per entity. p_reprocess_from/to are checked but ignored.
+-- Tracked (type 2): equipe_id (equipe_sk), and through the team its region (dim_equipe itself is
+--   type 1: a team moved to another region moves all its history).  Type 1 (overwritten on every
+--   version of the key): nome, cidade, uf, contratado_em.
+-- Effective date of a change: the staged row's updated_at as a date in America/Sao_Paulo. The
+--   shop keeps only the latest state: changes between two loads collapse into one version.
 -- Screens (audit.rejected_rows, entity 'dim_vendedor'): null_key (seller_id NULL), reserved_key
 --   (seller_id = '-1'). Blank/NULL name is kept as 'Não informado' (not a rejection).
 -- References: equipe_sk from dim.dim_equipe by team_id; a team not loaded yet becomes an inferred
 --   team (etl.ensure_inferred_equipes, region -1); NULL team_id -> unknown member -1.
--- Load: dedup by seller_id (latest updated_at wins; losers count as unchanged); MERGE updating only
---   changed rows; an inferred seller (created by a fact) is completed (inferido -> false) and that
---   counts as an update.  Facts keep the equipe_sk they were loaded with (type 1 on the dimension,
---   the fact row is re-resolved only when the line or its order changes).
+-- Load: dedup by seller_id (latest updated_at wins; losers count as unchanged), compared with the
+--   current version: new key -> first version [-infinity, infinity) (inserted); inferred current
+--   version -> completed in place (updated); team change with an effective day after the current
+--   valido_de -> current closed, version n+1 opened (inserted); team change dated on or before it
+--   -> current corrected in place (updated); type-1 change -> every version overwritten
+--   (updated); else nothing (unchanged).
+-- Re-binding, for keys whose team changed: fact.fact_vendas lines get the version valid on their
+--   order day (vendedor_sk, equipe_sk; fact_descontos.vendedor_sk follows; their days go to
+--   ctl.agg_refresh_pending); fact.fact_metas rows get the version valid on the first day of
+--   their month (vendedor_sk, equipe_sk). A backdated change thus moves facts already loaded.
 -- Audit: read = inserted + updated + unchanged + rejected.  Rerun: no change.  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_dim_vendedor(p_run_id bigint, p_watermark_to timestamptz,
                                                   p_reprocess_from date DEFAULT NULL,
@@ -24,6 +36,7 @@ DECLARE
     v_rejected bigint;
     v_inserted bigint;
     v_updated  bigint;
+    v_count    bigint;
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
 
@@ -31,45 +44,106 @@ BEGIN
         SELECT DISTINCT s.team_id FROM stg.sellers AS s
         WHERE s.seller_id IS NOT NULL AND s.seller_id <> '-1' AND s.team_id IS NOT NULL));
 
-    WITH screened AS (
-        SELECT s.seller_id,
-               coalesce(nullif(btrim(s.name), ''), 'Não informado') AS nome,
-               s.team_id, s.city, s.state, s.hired_on,
-               s.updated_at,
-               CASE WHEN s.seller_id IS NULL THEN 'null_key'
-                    WHEN s.seller_id = '-1' THEN 'reserved_key' END AS rule,
-               s AS src
-        FROM stg.sellers AS s
-    ), rejected AS (
-        INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
-        SELECT p_run_id, 'dim_vendedor', x.seller_id, x.rule, to_jsonb(x.src)
-        FROM screened AS x
-        WHERE x.rule IS NOT NULL
-        RETURNING 1
-    ), merged AS (
+    SELECT count(*) INTO v_read FROM stg.sellers;
+    INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
+    SELECT p_run_id, 'dim_vendedor', s.seller_id,
+           CASE WHEN s.seller_id IS NULL THEN 'null_key' ELSE 'reserved_key' END, to_jsonb(s)
+    FROM stg.sellers AS s
+    WHERE s.seller_id IS NULL OR s.seller_id = '-1';
+    GET DIAGNOSTICS v_rejected = ROW_COUNT;
+
+    IF to_regclass('pg_temp.etl_scd_vendedor') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_scd_vendedor;  -- a second call in the same transaction
+    END IF;
+    CREATE TEMPORARY TABLE etl_scd_vendedor ON COMMIT DROP AS
+    SELECT s.*, c.vendedor_sk AS atual_sk, c.versao AS atual_versao,
+           CASE WHEN c.vendedor_sk IS NULL THEN 'nova_chave'
+                WHEN c.inferido THEN 'inferido_completado'
+                WHEN (c.equipe_id, c.equipe_sk) IS DISTINCT FROM (s.team_id, s.equipe_sk)
+                    THEN CASE WHEN s.efetivo > c.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
+                WHEN (c.nome, c.cidade, c.uf, c.contratado_em) IS DISTINCT FROM (s.nome, s.city, s.state, s.hired_on)
+                    THEN 'tipo1'
+                ELSE 'igual' END AS acao
+    FROM (SELECT d.*, coalesce(e.equipe_sk, -1) AS equipe_sk
+          FROM (SELECT DISTINCT ON (x.seller_id) x.seller_id,
+                       coalesce(nullif(btrim(x.name), ''), 'Não informado') AS nome,
+                       x.team_id, x.city, x.state, x.hired_on,
+                       (coalesce(x.updated_at, p_watermark_to, now()) AT TIME ZONE 'America/Sao_Paulo')::date AS efetivo
+                FROM stg.sellers AS x
+                WHERE x.seller_id IS NOT NULL AND x.seller_id <> '-1'
+                ORDER BY x.seller_id, x.updated_at DESC NULLS LAST) AS d
+          LEFT JOIN dim.dim_equipe AS e ON e.equipe_id = d.team_id) AS s
+    LEFT JOIN dim.dim_vendedor AS c ON c.vendedor_id = s.seller_id AND c.eh_atual;
+
+    WITH merged AS (
         MERGE INTO dim.dim_vendedor AS t
-        USING (SELECT d.seller_id, d.nome, d.team_id, coalesce(e.equipe_sk, -1) AS equipe_sk,
-                      d.city, d.state, d.hired_on
-               FROM (SELECT DISTINCT ON (x.seller_id) x.seller_id, x.nome, x.team_id, x.city, x.state, x.hired_on
-                     FROM screened AS x
-                     WHERE x.rule IS NULL
-                     ORDER BY x.seller_id, x.updated_at DESC NULLS LAST) AS d
-               LEFT JOIN dim.dim_equipe AS e ON e.equipe_id = d.team_id) AS s
-        ON t.vendedor_id = s.seller_id
-        WHEN MATCHED AND (t.nome, t.equipe_id, t.equipe_sk, t.cidade, t.uf, t.contratado_em, t.inferido)
-                         IS DISTINCT FROM (s.nome, s.team_id, s.equipe_sk, s.city, s.state, s.hired_on, false) THEN
+        USING (SELECT * FROM pg_temp.etl_scd_vendedor AS k WHERE k.acao <> 'igual') AS s
+        ON t.vendedor_sk = s.atual_sk
+        WHEN MATCHED AND s.acao = 'nova_versao' THEN
+            UPDATE SET valido_ate = s.efetivo, eh_atual = false, nome = s.nome, cidade = s.city, uf = s.state,
+                       contratado_em = s.hired_on, updated_run_id = p_run_id
+        WHEN MATCHED THEN
             UPDATE SET nome = s.nome, equipe_id = s.team_id, equipe_sk = s.equipe_sk, cidade = s.city,
                        uf = s.state, contratado_em = s.hired_on, inferido = false, updated_run_id = p_run_id
         WHEN NOT MATCHED THEN
             INSERT (vendedor_id, nome, equipe_id, equipe_sk, cidade, uf, contratado_em, inferido, inserted_run_id)
             VALUES (s.seller_id, s.nome, s.team_id, s.equipe_sk, s.city, s.state, s.hired_on, false, p_run_id)
-        RETURNING merge_action() AS action
+        RETURNING merge_action() AS action, s.acao
     )
-    SELECT (SELECT count(*) FROM screened),
-           (SELECT count(*) FROM rejected),
-           (SELECT count(*) FILTER (WHERE m.action = 'INSERT') FROM merged AS m),
-           (SELECT count(*) FILTER (WHERE m.action = 'UPDATE') FROM merged AS m)
-      INTO v_read, v_rejected, v_inserted, v_updated;
+    SELECT count(*) FILTER (WHERE m.action = 'INSERT'),
+           count(*) FILTER (WHERE m.action = 'UPDATE' AND m.acao <> 'nova_versao')
+      INTO v_inserted, v_updated
+      FROM merged AS m;
+
+    INSERT INTO dim.dim_vendedor (vendedor_id, nome, equipe_id, equipe_sk, cidade, uf, contratado_em, inferido,
+                                  valido_de, valido_ate, eh_atual, versao, inserted_run_id)
+    SELECT k.seller_id, k.nome, k.team_id, k.equipe_sk, k.city, k.state, k.hired_on, false,
+           k.efetivo, 'infinity', true, k.atual_versao + 1, p_run_id
+    FROM pg_temp.etl_scd_vendedor AS k
+    WHERE k.acao = 'nova_versao';
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_inserted := v_inserted + v_count;
+
+    UPDATE dim.dim_vendedor AS t
+       SET nome = k.nome, cidade = k.city, uf = k.state, contratado_em = k.hired_on, updated_run_id = p_run_id
+      FROM pg_temp.etl_scd_vendedor AS k
+     WHERE k.acao <> 'igual' AND t.vendedor_id = k.seller_id AND NOT t.eh_atual
+       AND (t.nome, t.cidade, t.uf, t.contratado_em) IS DISTINCT FROM (k.nome, k.city, k.state, k.hired_on);
+
+    IF to_regclass('pg_temp.etl_revinculo_vendedor') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_revinculo_vendedor;
+    END IF;
+    CREATE TEMPORARY TABLE etl_revinculo_vendedor ON COMMIT DROP AS
+    SELECT f.item_pedido_id, f.data_sk, v.vendedor_sk, v.equipe_sk
+    FROM pg_temp.etl_scd_vendedor AS k
+    JOIN dim.dim_vendedor AS o ON o.vendedor_id = k.seller_id
+    JOIN fact.fact_vendas AS f ON f.vendedor_sk = o.vendedor_sk
+    JOIN dim.dim_data AS d ON d.data_sk = f.data_sk
+    JOIN dim.dim_vendedor AS v ON v.vendedor_id = k.seller_id AND d.data >= v.valido_de AND d.data < v.valido_ate
+    WHERE k.acao IN ('nova_versao', 'versao_corrigida', 'inferido_completado')
+      AND (f.vendedor_sk, f.equipe_sk) IS DISTINCT FROM (v.vendedor_sk, v.equipe_sk);
+
+    UPDATE fact.fact_vendas AS f
+       SET vendedor_sk = r.vendedor_sk, equipe_sk = r.equipe_sk, updated_run_id = p_run_id
+      FROM pg_temp.etl_revinculo_vendedor AS r
+     WHERE f.item_pedido_id = r.item_pedido_id;
+    UPDATE fact.fact_descontos AS f
+       SET vendedor_sk = r.vendedor_sk, updated_run_id = p_run_id
+      FROM pg_temp.etl_revinculo_vendedor AS r
+     WHERE f.item_pedido_id = r.item_pedido_id AND f.vendedor_sk IS DISTINCT FROM r.vendedor_sk;
+    INSERT INTO ctl.agg_refresh_pending (data, reason, run_id)
+    SELECT DISTINCT d.data, 'vendas re-vinculadas a outra versão de vendedor', p_run_id
+    FROM pg_temp.etl_revinculo_vendedor AS r
+    JOIN dim.dim_data AS d ON d.data_sk = r.data_sk
+    ON CONFLICT (data) DO NOTHING;
+
+    UPDATE fact.fact_metas AS m
+       SET vendedor_sk = v.vendedor_sk, equipe_sk = v.equipe_sk, updated_run_id = p_run_id
+      FROM pg_temp.etl_scd_vendedor AS k
+      JOIN dim.dim_vendedor AS v ON v.vendedor_id = k.seller_id
+     WHERE k.acao IN ('nova_versao', 'versao_corrigida', 'inferido_completado')
+       AND m.vendedor_id = k.seller_id AND m.mes >= v.valido_de AND m.mes < v.valido_ate
+       AND (m.vendedor_sk, m.equipe_sk) IS DISTINCT FROM (v.vendedor_sk, v.equipe_sk);
 
     CALL etl.finish_entity(p_run_id, 'dim_vendedor', v_started, p_watermark_to,
                            v_read, v_inserted, v_updated, 0, v_rejected);
@@ -77,4 +151,5 @@ END
 $$;
 
 COMMENT ON PROCEDURE etl.load_dim_vendedor(bigint, timestamptz, date, date) IS
-    'Carga tipo 1 de dim.dim_vendedor a partir de stg.sellers, resolvendo a equipe (inferida se desconhecida, -1 se nula); não faz COMMIT.';
+    'Carga tipo 2 de dim.dim_vendedor a partir de stg.sellers (equipe rastreada; nome, cidade, UF e contratação '
+    'tipo 1), re-vinculando vendas e metas à versão da data; não faz COMMIT.';

@@ -12,7 +12,10 @@
 --   null_target        target_amount NULL
 --   negative_target    target_amount < 0
 -- References: vendedor_sk from dim.dim_vendedor (unknown seller -> inferred member, via
---   etl.ensure_inferred_vendedores); equipe_sk = the seller's current equipe_sk (-1 if inferred).
+--   etl.ensure_inferred_vendedores). SCD2 (V020): the seller version valid on the first day of
+--   the month (a seller who changes team mid-month keeps that month's goal in the team of day 1);
+--   equipe_sk = that version's equipe_sk (-1 if inferred). Later version changes re-bind the
+--   goal from etl.load_dim_vendedor.
 -- Deletes (rows_deleted): tombstoned targets (row keys whose month part parses as a date),
 --   unless the same seller/month is in stg (it exists again); reprocess mode: stg holds every
 --   target of the months touching the window, so fact rows of those months absent from stg go.
@@ -93,7 +96,8 @@ BEGIN
                      FROM screened AS x
                      WHERE x.rule IS NULL
                      ORDER BY x.seller_id, x.mes, x.updated_at DESC NULLS LAST) AS d
-               LEFT JOIN dim.dim_vendedor AS v ON v.vendedor_id = d.seller_id) AS s
+               LEFT JOIN dim.dim_vendedor AS v ON v.vendedor_id = d.seller_id
+                                                AND d.mes >= v.valido_de AND d.mes < v.valido_ate) AS s
         ON t.vendedor_id = s.seller_id AND t.mes = s.mes
         WHEN MATCHED AND (t.vendedor_sk, t.mes_sk, t.equipe_sk, t.valor_meta)
                          IS DISTINCT FROM (s.vendedor_sk, s.mes_sk, s.equipe_sk, s.target_amount) THEN

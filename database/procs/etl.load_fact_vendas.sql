@@ -30,8 +30,11 @@
 --                             smaller id (byte order): the smallest id is kept.
 --   4. references: customer, product, seller and discount ids not yet in their dimension become
 --      inferred members (etl.ensure_inferred_*); NULL ids map to the unknown member -1.
---      equipe_sk = the seller's current equipe_sk (-1 for an inferred/unknown seller);
---      regiao_sk = the customer's regiao_sk; desconto_sk from the order's discount_id.
+--      SCD2 (V020): cliente_sk, produto_sk and vendedor_sk are the versions valid on the order
+--      day (valido_de <= order day < valido_ate; versions of a key have no gap, so exactly one);
+--      equipe_sk = that seller version's equipe_sk (-1 for an inferred/unknown seller);
+--      regiao_sk = that customer version's regiao_sk; desconto_sk from the order's discount_id.
+--      Later version changes re-bind these lines from the dimension loads (etl.load_dim_*).
 --      Time zone rule: data_sk = the order date in America/Sao_Paulo (the shop's business day),
 --      whatever the session TimeZone: to_char(ordered_at AT TIME ZONE 'America/Sao_Paulo', 'YYYYMMDD').
 --   5. MERGE on item_pedido_id (source deduplicated by order_item_id, latest updated_at wins),
@@ -187,8 +190,11 @@ BEGIN
                   WHERE x.rule IS NULL
                   ORDER BY x.order_item_id, x.updated_at DESC NULLS LAST) AS l
             LEFT JOIN dim.dim_cliente  AS c ON c.cliente_id  = l.customer_id
+                                           AND l.data_local >= c.valido_de AND l.data_local < c.valido_ate
             LEFT JOIN dim.dim_produto  AS p ON p.produto_id  = l.product_id
+                                           AND l.data_local >= p.valido_de AND l.data_local < p.valido_ate
             LEFT JOIN dim.dim_vendedor AS v ON v.vendedor_id = l.seller_id
+                                           AND l.data_local >= v.valido_de AND l.data_local < v.valido_ate
             LEFT JOIN dim.dim_desconto AS d ON d.desconto_id = l.discount_id
         ) AS s
         ON t.item_pedido_id = s.order_item_id

@@ -1,7 +1,7 @@
 -- etl.load_dim_cliente: region resolution, dedup, blank name, screens, inferred customer completed,
 -- audit counts, watermark, rerun no-op, update, bad input.
 BEGIN;
-SELECT plan(13);
+SELECT plan(20);
 
 SELECT is_procedure('etl', 'load_dim_cliente', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_cliente has the load contract signature');
@@ -54,11 +54,76 @@ INSERT INTO stg.customers VALUES ('C3', 'U3', 'Sem UF', 'Vitória', 'ES', 'SE', 
 CALL etl.load_dim_cliente(940003, '2024-03-02 12:00-03');
 SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged FROM audit.etl_run_entity
                     WHERE run_id = 940003 AND entity = 'dim_cliente'$$,
-                  $$VALUES (2::bigint, 1::bigint, 1::bigint, 0::bigint)$$, 'update: one updated, one inserted');
-SELECT is((SELECT (c.cidade, c.uf, r.regiao_id, c.segmento, c.updated_run_id)::text FROM dim.dim_cliente c
-           JOIN dim.dim_regiao r ON r.regiao_sk = c.regiao_sk WHERE c.cliente_id = 'C3'),
-          '(Vitória,ES,SE,corporativo,940003)', 'update: C3 now in SE, stamped');
-SELECT is((SELECT count(*)::integer FROM dim.dim_cliente), 6, 'five customers plus the unknown member');
+                  $$VALUES (2::bigint, 2::bigint, 0::bigint, 0::bigint)$$,
+                  'type-2 change and new key: two versions inserted (C3 version 2, C4 version 1)');
+SELECT results_eq($$SELECT c.versao, c.cidade, r.regiao_id, c.valido_de, c.valido_ate, c.eh_atual
+                    FROM dim.dim_cliente c JOIN dim.dim_regiao r ON r.regiao_sk = c.regiao_sk
+                    WHERE c.cliente_id = 'C3' ORDER BY c.versao$$,
+                  $$VALUES (1, NULL::text, '-1', '-infinity'::date, '2024-03-02'::date, false),
+                           (2, 'Vitória', 'SE', '2024-03-02'::date, 'infinity'::date, true)$$,
+                  'type-2 change: version 1 closed on the effective day, version 2 open from it');
+SELECT is((SELECT count(*)::integer FROM dim.dim_cliente), 7, 'five customers, C3 twice, plus the unknown member');
+
+-- ---------------------------------------------------------------- SCD2 cases with facts
+INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE
+VALUES (940004, 'test', 'test'), (940005, 'test', 'test'), (940006, 'test', 'test'), (940007, 'test', 'test');
+INSERT INTO dim.dim_regiao (regiao_id, nome) VALUES ('S', 'Sul');
+-- C1 (version 1, SE) bought on 2024-03-05 and 2024-03-20
+INSERT INTO fact.fact_vendas (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk,
+                              equipe_sk, regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida,
+                              preco_unitario, valor_bruto, valor_desconto, valor_total_liquido, custo_total)
+SELECT x.id, x.id, 1, x.dia, c.cliente_sk, -1, -1, -1, c.regiao_sk, -1, 'delivered', false, 1, 10, 10, 0, 10, 5
+FROM (VALUES ('F1', 20240305), ('F2', 20240320)) AS x(id, dia)
+JOIN dim.dim_cliente c ON c.cliente_id = 'C1' AND c.eh_atual;
+DELETE FROM ctl.agg_refresh_pending;
+
+-- type 1 only: the name changes, no version
+TRUNCATE stg.customers;
+INSERT INTO stg.customers VALUES ('C1', 'U1', 'Maria Souza', 'São Paulo', 'SP', 'SE', 'varejo', '2024-03-03 10:00-03');
+CALL etl.load_dim_cliente(940004, '2024-03-03 12:00-03');
+SELECT results_eq($$SELECT count(*)::integer, min(nome) FROM dim.dim_cliente WHERE cliente_id = 'C1'$$,
+                  $$VALUES (1, 'Maria Souza')$$, 'type-1 change: name overwritten, no new version');
+
+-- backdated change: C1 moved to Curitiba/PR effective 2024-03-10, after F1 and before F2 were loaded
+TRUNCATE stg.customers;
+INSERT INTO stg.customers VALUES ('C1', 'U1', 'Maria S.', 'Curitiba', 'PR', 'S', 'varejo', '2024-03-10 09:00-03');
+CALL etl.load_dim_cliente(940005, '2024-03-25 12:00-03');
+SELECT results_eq($$SELECT c.versao, c.nome, c.uf, c.valido_de, c.valido_ate FROM dim.dim_cliente c
+                    WHERE c.cliente_id = 'C1' ORDER BY c.versao$$,
+                  $$VALUES (1, 'Maria S.', 'SP', '-infinity'::date, '2024-03-10'::date),
+                           (2, 'Maria S.', 'PR', '2024-03-10'::date, 'infinity'::date)$$,
+                  'backdated change: new version from its day; the name (type 1) is on every version');
+SELECT results_eq($$SELECT f.item_pedido_id, c.versao, r.regiao_id, f.updated_run_id FROM fact.fact_vendas f
+                    JOIN dim.dim_cliente c USING (cliente_sk) JOIN dim.dim_regiao r ON r.regiao_sk = f.regiao_sk
+                    WHERE f.item_pedido_id IN ('F1', 'F2') ORDER BY 1$$,
+                  $$VALUES ('F1', 1, 'SE', NULL::bigint), ('F2', 2, 'S', 940005::bigint)$$,
+                  'backdated change: the sale after the effective day is re-bound (version and region), the earlier one stays');
+SELECT results_eq($$SELECT data FROM ctl.agg_refresh_pending$$, $$VALUES ('2024-03-20'::date)$$,
+                  'the re-bound sale''s day is pending for the aggregate refresh');
+
+-- two changes in one window: the extraction holds both staged copies, the latest state wins,
+-- and a second change on the same day corrects that day's version instead of opening another
+TRUNCATE stg.customers;
+INSERT INTO stg.customers VALUES ('C1', 'U1', 'Maria S.', 'Londrina', 'PR', 'S', 'atacado', '2024-03-22 10:00-03'),
+                                 ('C1', 'U1', 'Maria S.', 'Maringá', 'PR', 'S', 'varejo', '2024-03-21 10:00-03');
+CALL etl.load_dim_cliente(940006, '2024-03-22 12:00-03');
+TRUNCATE stg.customers;
+INSERT INTO stg.customers VALUES ('C1', 'U1', 'Maria S.', 'Londrina', 'PR', 'S', 'corporativo', '2024-03-22 16:00-03');
+CALL etl.load_dim_cliente(940007, '2024-03-22 18:00-03');
+SELECT results_eq($$SELECT c.versao, c.cidade, c.segmento, c.valido_de, c.valido_ate, c.eh_atual FROM dim.dim_cliente c
+                    WHERE c.cliente_id = 'C1' ORDER BY c.versao$$,
+                  $$VALUES (1, 'São Paulo', 'varejo', '-infinity'::date, '2024-03-10'::date, false),
+                           (2, 'Curitiba', 'varejo', '2024-03-10'::date, '2024-03-22'::date, false),
+                           (3, 'Londrina', 'corporativo', '2024-03-22'::date, 'infinity'::date, true)$$,
+                  'two changes: latest staged state wins, a same-day change corrects version 3 in place');
+SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged FROM audit.etl_run_entity
+                    WHERE run_id IN (940006, 940007) AND entity = 'dim_cliente' ORDER BY run_id$$,
+                  $$VALUES (1::bigint, 0::bigint, 1::bigint), (0::bigint, 1::bigint, 0::bigint)$$,
+                  'audit: the older staged copy is unchanged; the same-day correction is an update');
+
+-- inferred member completed: it stays the first version, no history is invented
+SELECT is((SELECT (versao, valido_de, valido_ate, eh_atual, inferido)::text FROM dim.dim_cliente WHERE cliente_id = 'C9'),
+          '(1,-infinity,infinity,t,f)', 'inferred C9 completed in place: an ordinary first version');
 
 SELECT throws_ok($$CALL etl.load_dim_cliente(NULL, now())$$, '22023', NULL, 'NULL run id: invalid_parameter_value');
 SELECT throws_ok($$CALL etl.load_dim_cliente(-42, now())$$, '23503', NULL, 'unknown run id: foreign_key_violation');

@@ -1,7 +1,7 @@
 -- etl.load_dim_produto: first load, screens (null key, negative price), inferred product completed,
 -- audit counts, watermark, rerun no-op, update, bad input.
 BEGIN;
-SELECT plan(12);
+SELECT plan(14);
 
 SELECT is_procedure('etl', 'load_dim_produto', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_produto has the load contract signature');
@@ -52,6 +52,27 @@ SELECT results_eq($$SELECT rows_read, rows_updated FROM audit.etl_run_entity WHE
                   $$VALUES (1::bigint, 1::bigint)$$, 'update: the new price updates the row');
 SELECT is((SELECT (preco_lista, updated_run_id)::text FROM dim.dim_produto WHERE produto_id = 'P1'), '(110.00,950003)',
           'update: new price, stamped');
+
+-- type-2 change (category and cost) dated after a sale: the sale keeps version 1
+INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE VALUES (950004, 'test', 'test');
+INSERT INTO fact.fact_vendas (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk,
+                              equipe_sk, regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida,
+                              preco_unitario, valor_bruto, valor_desconto, valor_total_liquido, custo_total)
+SELECT x.id, x.id, 1, x.dia, -1, p.produto_sk, -1, -1, -1, -1, 'delivered', false, 1, 10, 10, 0, 10, 5
+FROM (VALUES ('H1', 20240301), ('H2', 20240310)) AS x(id, dia)
+JOIN dim.dim_produto p ON p.produto_id = 'P1' AND p.eh_atual;
+TRUNCATE stg.products;
+INSERT INTO stg.products VALUES ('P1', 'Cadeira Gamer', 'games', 'cadeiras', 110.00, 65.00, '2024-03-05 10:00-03');
+CALL etl.load_dim_produto(950004, '2024-03-20 12:00-03');
+SELECT results_eq($$SELECT versao, nome, categoria, custo_unitario, valido_de, valido_ate FROM dim.dim_produto
+                    WHERE produto_id = 'P1' ORDER BY versao$$,
+                  $$VALUES (1, 'Cadeira Gamer', 'moveis', 60.00, '-infinity'::date, '2024-03-05'::date),
+                           (2, 'Cadeira Gamer', 'games', 65.00, '2024-03-05'::date, 'infinity'::date)$$,
+                  'category/cost change: version 2 from its day; the name (type 1) on both');
+SELECT results_eq($$SELECT f.item_pedido_id, p.categoria FROM fact.fact_vendas f JOIN dim.dim_produto p USING (produto_sk)
+                    WHERE f.item_pedido_id IN ('H1', 'H2') ORDER BY 1$$,
+                  $$VALUES ('H1', 'moveis'), ('H2', 'games')$$,
+                  'the sale before the change keeps version 1, the one after it (already loaded) is re-bound');
 
 SELECT throws_ok($$CALL etl.load_dim_produto(NULL, now())$$, '22023', NULL, 'NULL run id: invalid_parameter_value');
 SELECT throws_ok($$CALL etl.load_dim_produto(-42, now())$$, '23503', NULL, 'unknown run id: foreign_key_violation');

@@ -1,7 +1,7 @@
 -- etl.load_dim_vendedor: team resolution (known, inferred, NULL -> -1), screens, inferred seller
 -- completed, audit counts, watermark, rerun no-op, update, bad input.
 BEGIN;
-SELECT plan(14);
+SELECT plan(16);
 
 SELECT is_procedure('etl', 'load_dim_vendedor', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_vendedor has the load contract signature');
@@ -54,12 +54,42 @@ INSERT INTO stg.sellers VALUES ('V3', 'Caio', 'T1', 'Natal', 'RN', NULL, '2024-0
 CALL etl.load_dim_vendedor(930003, '2024-03-02 12:00-03');
 SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged FROM audit.etl_run_entity
                     WHERE run_id = 930003 AND entity = 'dim_vendedor'$$,
-                  $$VALUES (2::bigint, 0::bigint, 1::bigint, 1::bigint)$$, 'update: only the changed seller is updated');
-SELECT is((SELECT (v.cidade, v.uf, e.equipe_id, v.updated_run_id)::text FROM dim.dim_vendedor v
-           JOIN dim.dim_equipe e ON e.equipe_sk = v.equipe_sk WHERE v.vendedor_id = 'V3'),
-          '(Natal,RN,T1,930003)', 'update: new city, state and team, stamped');
+                  $$VALUES (2::bigint, 1::bigint, 0::bigint, 1::bigint)$$,
+                  'team change: one version inserted, the unchanged seller untouched');
+SELECT results_eq($$SELECT v.versao, v.cidade, e.equipe_id, v.valido_de, v.valido_ate, v.eh_atual FROM dim.dim_vendedor v
+                    JOIN dim.dim_equipe e ON e.equipe_sk = v.equipe_sk WHERE v.vendedor_id = 'V3' ORDER BY v.versao$$,
+                  $$VALUES (1, 'Natal', '-1', '-infinity'::date, '2024-03-02'::date, false),
+                           (2, 'Natal', 'T1', '2024-03-02'::date, 'infinity'::date, true)$$,
+                  'team change (type 2): version 2 from the effective day; the new city (type 1) on both versions');
 SELECT is((SELECT updated_run_id FROM dim.dim_vendedor WHERE vendedor_id = 'V1'), NULL::bigint,
           'update: the unchanged seller is not touched');
+
+-- backdated team change re-binds sales and goals of the months/days after its effective day
+INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE VALUES (930004, 'test', 'test');
+INSERT INTO dim.dim_equipe (equipe_id, nome) VALUES ('T2', 'Equipe Dois');
+INSERT INTO fact.fact_vendas (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk,
+                              equipe_sk, regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida,
+                              preco_unitario, valor_bruto, valor_desconto, valor_total_liquido, custo_total)
+SELECT x.id, x.id, 1, x.dia, -1, -1, v.vendedor_sk, v.equipe_sk, -1, -1, 'delivered', false, 1, 10, 10, 0, 10, 5
+FROM (VALUES ('G1', 20240405), ('G2', 20240520)) AS x(id, dia)
+JOIN dim.dim_vendedor v ON v.vendedor_id = 'V1' AND v.eh_atual;
+INSERT INTO fact.fact_metas (vendedor_sk, mes_sk, equipe_sk, vendedor_id, mes, valor_meta)
+SELECT v.vendedor_sk, x.sk, v.equipe_sk, 'V1', x.mes, 100
+FROM (VALUES (20240401, '2024-04-01'::date), (20240501, '2024-05-01'::date)) AS x(sk, mes)
+JOIN dim.dim_vendedor v ON v.vendedor_id = 'V1' AND v.eh_atual;
+TRUNCATE stg.sellers;
+INSERT INTO stg.sellers VALUES ('V1', 'Ana', 'T2', 'Porto Alegre', 'RS', '2020-01-02', '2024-04-15 10:00-03');
+CALL etl.load_dim_vendedor(930004, '2024-06-01 12:00-03');
+SELECT results_eq($$SELECT f.item_pedido_id, v.versao, e.equipe_id FROM fact.fact_vendas f
+                    JOIN dim.dim_vendedor v USING (vendedor_sk) JOIN dim.dim_equipe e ON e.equipe_sk = f.equipe_sk
+                    WHERE f.item_pedido_id IN ('G1', 'G2') ORDER BY 1$$,
+                  $$VALUES ('G1', 1, 'T1'), ('G2', 2, 'T2')$$,
+                  'backdated team change: the sale after 2024-04-15 moves to version 2 and team T2, the earlier stays');
+SELECT results_eq($$SELECT m.mes, v.versao, e.equipe_id FROM fact.fact_metas m
+                    JOIN dim.dim_vendedor v USING (vendedor_sk) JOIN dim.dim_equipe e ON e.equipe_sk = m.equipe_sk
+                    WHERE m.vendedor_id = 'V1' ORDER BY 1$$,
+                  $$VALUES ('2024-04-01'::date, 1, 'T1'), ('2024-05-01'::date, 2, 'T2')$$,
+                  'goals bind to the version of the month''s first day: April stays in T1, May moves to T2');
 
 SELECT throws_ok($$CALL etl.load_dim_vendedor(NULL, now())$$, '22023', NULL, 'NULL run id: invalid_parameter_value');
 SELECT throws_ok($$CALL etl.load_dim_vendedor(-42, now())$$, '23503', NULL, 'unknown run id: foreign_key_violation');

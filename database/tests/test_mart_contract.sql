@@ -100,7 +100,11 @@ SELECT results_eq(
       ('valor_realizado', 'numeric(16,2)'),
       ('atingimento_pct', 'numeric(14,2)'),
       ('meta_atingida', 'boolean'),
-      ('ranking_equipe', 'integer')$$,
+      ('ranking_equipe', 'integer'),
+      ('equipe_atual', 'text'),
+      ('equipe_atual_nome', 'text'),
+      ('regiao_atual', 'text'),
+      ('regiao_atual_nome', 'text')$$,
     'mart.vw_metas_atingimento: column names, order and types are the published contract');
 SELECT results_eq(
     $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
@@ -190,7 +194,11 @@ SELECT results_eq(
       ('valor_total_liquido', 'numeric(14,2)'),
       ('custo_total', 'numeric(14,2)'),
       ('margem_bruta', 'numeric(14,2)'),
-      ('valor_frete', 'numeric(12,2)')$$,
+      ('valor_frete', 'numeric(12,2)'),
+      ('equipe_atual', 'text'),
+      ('equipe_atual_nome', 'text'),
+      ('regiao_atual', 'text'),
+      ('regiao_atual_nome', 'text')$$,
     'mart.vw_vendas: column names, order and types are the published contract');
 SELECT results_eq(
     $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a

@@ -1,0 +1,89 @@
+"""SCD type 2 end to end (issue 10): a seller changes team in the middle of the month and a
+customer moves state, both dated back inside the month already loaded. The warehouse still
+reconciles with the shop to the cent, sales and goals are bound to the version of their date
+("as it was") while the mart also offers the current team/region, and a rerun and a
+reprocess change nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from harness import db, load
+from tests import fingerprint, shopdata
+from tests.test_load import dw_query, shop_daily, shop_exec, warehouse_daily
+
+CHANGE_DAY = date(2024, 11, 15)
+
+
+@pytest.fixture
+def changed(fresh_dbs):
+    with db.connect("oltp", "owner") as conn:
+        shopdata.fill(conn)
+    load.load_daily()
+    with db.connect("oltp", "admin") as conn:
+        seller, old_team = conn.execute("SELECT s.seller_id, s.team_id FROM shop.sellers s JOIN shop.orders o USING (seller_id) "
+                                        "GROUP BY 1, 2 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()
+        new_team = conn.execute("SELECT team_id FROM shop.teams WHERE team_id <> %s ORDER BY 1 LIMIT 1", (old_team,)).fetchone()[0]
+        customer, old_state = conn.execute("SELECT c.customer_id, c.state FROM shop.customers c JOIN shop.orders o USING (customer_id) "
+                                           "GROUP BY 1, 2 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()
+    new_state = "RS" if old_state != "RS" else "BA"
+    stamp = f"{CHANGE_DAY} 12:00-03"  # dated back into the month already loaded
+    shop_exec("UPDATE shop.sellers SET team_id = %s, updated_at = %s WHERE seller_id = %s", (new_team, stamp, seller))
+    shop_exec("UPDATE shop.customers SET state = %s, city = 'Nova Cidade', updated_at = %s WHERE customer_id = %s",
+              (new_state, stamp, customer))
+    # a change dated before the watermark is outside the incremental window: a dimension
+    # reprocess (full re-extraction) picks it up; the daily load then refreshes the aggregate
+    load.reprocess(CHANGE_DAY, CHANGE_DAY, entity="dim_vendedor")
+    load.reprocess(CHANGE_DAY, CHANGE_DAY, entity="dim_cliente")
+    summary = load.load_daily()
+    assert summary.status == "succeeded", [c.check.name for c in summary.failed_checks]
+    return {"seller": seller, "old_team": old_team, "new_team": new_team, "customer": customer}
+
+
+def test_reconciles_to_the_cent_and_binds_sales_to_the_version_of_their_day(changed):
+    assert warehouse_daily() == shop_daily()
+    with db.connect("oltp", "admin") as conn:  # independent: the shop's lines of the seller, by side of the change
+        want = dict(conn.execute("""
+            SELECT (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date >= %s,
+                   sum(i.quantity * i.unit_price - i.discount_amount)
+            FROM shop.orders o JOIN shop.order_items i USING (order_id)
+            WHERE coalesce(i.seller_id, o.seller_id) = %s AND o.status NOT IN ('canceled', 'unavailable')
+            GROUP BY 1""", (CHANGE_DAY, changed["seller"])).fetchall())
+    assert want.get(False) and want.get(True), "the seller must sell on both sides of the change"
+    got = dict(dw_query("SELECT equipe_id, sum(valor_total_liquido) FROM mart.vw_vendas "
+                        "WHERE vendedor_id = %s AND NOT eh_cancelado GROUP BY 1", (changed["seller"],)))
+    assert got == {changed["old_team"]: want[False], changed["new_team"]: want[True]}
+    assert dw_query("SELECT DISTINCT equipe_atual FROM mart.vw_vendas WHERE vendedor_id = %s",
+                    (changed["seller"],)) == [(changed["new_team"],)]
+    assert dw_query("SELECT versao, valido_de::text, valido_ate::text, eh_atual FROM dim.dim_vendedor "
+                    "WHERE vendedor_id = %s ORDER BY versao", (changed["seller"],)) == [
+        (1, "-infinity", str(CHANGE_DAY), False), (2, str(CHANGE_DAY), "infinity", True)]
+    regions = dw_query("SELECT DISTINCT data >= %s, uf FROM mart.vw_vendas WHERE cliente_id = %s ORDER BY 1",
+                       (CHANGE_DAY, changed["customer"]))
+    assert len({r[1] for r in regions}) == len(regions) == 2  # the old state before the move, the new one after
+    # goals: month of the change keeps the team of its first day; attainment counts both versions
+    goals = dw_query("SELECT equipe_id, equipe_atual, valor_realizado FROM mart.vw_metas_atingimento "
+                     "WHERE vendedor_id = %s AND mes = %s", (changed["seller"], CHANGE_DAY.replace(day=1)))
+    if goals:
+        assert goals[0][:2] == (changed["old_team"], changed["new_team"])
+        assert goals[0][2] == want[False] + want[True]
+    assert dw_query("SELECT count(*) FROM ctl.agg_refresh_pending") == [(0,)]
+    assert dw_query("""SELECT count(*) FROM (SELECT vendedor_sk, sum(valor_total_liquido) FROM fact.fact_vendas
+                       WHERE NOT eh_cancelado GROUP BY 1 EXCEPT
+                       SELECT vendedor_sk, sum(valor_total_liquido) FROM mart.agg_vendas_diarias GROUP BY 1) x""") == [(0,)]
+
+
+def test_rerun_and_reprocess_create_no_version_and_change_nothing(changed):
+    with db.connect("dw", "admin") as conn:
+        before_raw = fingerprint.raw_tables(conn)
+        before = fingerprint.warehouse(conn)
+    second = load.load_daily()
+    with db.connect("dw", "admin") as conn:
+        assert fingerprint.raw_tables(conn) == before_raw
+    assert all(e["rows_inserted"] == e["rows_updated"] == e["rows_deleted"] == 0 for e in second.entities)
+    load.reprocess(date(2024, 11, 1), date(2024, 11, 30))
+    with db.connect("dw", "admin") as conn:
+        assert fingerprint.warehouse(conn) == before
+    assert warehouse_daily() == shop_daily()
