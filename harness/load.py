@@ -138,6 +138,8 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
             if reprocess:  # lines absent from the window were deleted: every day of it may have changed
                 days |= {reprocess[0] + timedelta(days=i) for i in range((reprocess[1] - reprocess[0]).days + 1)}
             _refresh_aggregates(dw, run.run_id, days)  # same transaction: the aggregate never lags the fact
+            dw.execute("INSERT INTO ctl.reconcile_pending (data, run_id) SELECT unnest(%s::date[]), %s "
+                       "ON CONFLICT (data) DO NOTHING", (sorted(days), run.run_id))
 
 
 def _ranges(days: list[date]) -> list[tuple[date, date]]:
@@ -198,7 +200,7 @@ def _quality_gate(run: runs.Run, progress: Progress | None) -> list:
     run.set_step("quality")
     if progress:
         progress("quality", "start")
-    results = quality.run_checks(run.run_id)
+    results = quality.run_checks(run.run_id, incremental=True)
     if progress:
         progress("quality", "done")
     blocking = [r.check.name for r in results if r.blocking]

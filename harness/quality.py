@@ -6,12 +6,19 @@ compare the shop with the warehouse and so run in Python over two connections:
 `reconciliacao_diaria` (revenue, cost, quantity and orders per day, exact) and
 `atualidade_fatos` (each fact holds the shop's latest day/month).
 A failing `block` check fails the run; a failing `warn` check is recorded and reported.
+
+Incremental reconciliation (what load-daily runs): the days the loads changed
+(ctl.reconcile_pending, written in the fact_vendas transaction) plus the latest
+RECENT_DAYS days of the shop, so the gate costs what the change costs. Days leave the
+pending table only once they reconcile. `harness quality` reconciles every day; run it
+weekly (deploy/ has it) to catch what no load touched.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +30,7 @@ from harness import db
 from harness.paths import database_dir
 
 MAX_KEPT_ROWS = 1000
+RECENT_DAYS = 7
 HEADER = re.compile(r"^--\s*(check|severity|description):\s*(.+)$", re.MULTILINE)
 
 
@@ -72,10 +80,20 @@ def _rows(cur: psycopg.Cursor) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection) -> list[dict]:
+def _reconcile_scope(dw: psycopg.Connection, shop: psycopg.Connection) -> list:
+    """The days an incremental reconciliation covers: pending ones and the latest week."""
+    last = shop.execute("SELECT max((ordered_at AT TIME ZONE 'America/Sao_Paulo')::date) FROM shop.orders").fetchone()[0]
+    pending = [r[0] for r in dw.execute("SELECT data FROM ctl.reconcile_pending")]
+    recent = [last - timedelta(days=i) for i in range(RECENT_DAYS)] if last else []
+    return sorted(set(pending) | set(recent))
+
+
+def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection, days: list | None = None) -> list[dict]:
+    """Compare per-day figures; `days` limits both sides to those days (None: every day)."""
     folder = database_dir() / "checks" / "reconcile"
-    source = {r["dia"]: r for r in _rows(shop.execute((folder / "shop_daily.sql").read_text().encode()))}
-    target = {r["dia"]: r for r in _rows(dw.execute((folder / "warehouse_daily.sql").read_text().encode()))}
+    params = {"days": days}
+    source = {r["dia"]: r for r in _rows(shop.execute((folder / "shop_daily.sql").read_text(), params))}
+    target = {r["dia"]: r for r in _rows(dw.execute((folder / "warehouse_daily.sql").read_text(), params))}
     offending = []
     for day in sorted(set(source) | set(target)):
         s, t = source.get(day, {}), target.get(day, {})
@@ -102,8 +120,10 @@ def _freshness(dw: psycopg.Connection, shop: psycopg.Connection) -> list[dict]:
     return out
 
 
-def run_checks(run_id: int, only: list[str] | None = None) -> list[Result]:
-    """Run the catalog (or some checks) for a run; store results and offending rows."""
+def run_checks(run_id: int, only: list[str] | None = None, incremental: bool = False) -> list[Result]:
+    """Run the catalog (or some checks) for a run; store results and offending rows.
+
+    incremental: reconcile only pending and recent days (see the module docstring)."""
     catalog = [c for c in load_catalog() if not only or c.name in only]
     results = []
     with db.connect("dw", "etl", autocommit=True) as dw, db.connect("oltp", "etl", autocommit=True) as shop:
@@ -115,7 +135,11 @@ def run_checks(run_id: int, only: list[str] | None = None) -> list[Result]:
                     query = check.sql if params else check.sql.encode()
                     offending = _rows(dw.execute(query, params))
                 elif check.name == "reconciliacao_diaria":
-                    offending = _reconcile(dw, shop)
+                    days = _reconcile_scope(dw, shop) if incremental else None
+                    offending = _reconcile(dw, shop, days)
+                    if not offending:  # reconciled: those days are no longer owed
+                        dw.execute("DELETE FROM ctl.reconcile_pending WHERE %s::date[] IS NULL OR data = ANY(%s)",
+                                   (days, days))
                 else:
                     offending = _freshness(dw, shop)
                 result = Result(check, "fail" if offending else "pass", offending, Decimal(len(offending)))

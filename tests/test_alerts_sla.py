@@ -55,7 +55,7 @@ def test_blocking_quality_check_fails_the_run_and_alerts(shop, sinks, monkeypatc
     jobs.load_daily_job()
     with db.connect("oltp", "owner") as conn:  # a shop change the warehouse will not see: reconciliation breaks
         conn.execute("ALTER TABLE shop.order_items DISABLE TRIGGER order_items_touch")
-        conn.execute("UPDATE shop.order_items SET quantity = quantity + 1 WHERE order_item_id = 'O004-1'")
+        conn.execute("UPDATE shop.order_items SET quantity = quantity + 1 WHERE order_item_id = 'O030-1'")  # latest week
         conn.execute("ALTER TABLE shop.order_items ENABLE TRIGGER order_items_touch")
     with pytest.raises(QualityGateFailed, match="reconciliacao_diaria"):
         jobs.load_daily_job()
