@@ -135,7 +135,10 @@ def _timed_load(load_mod) -> dict:
         "seconds_quality": quality_s,
         "seconds_per_step": steps.seconds,
         "rows_read": sum(e["rows_read"] for e in ents),
-        "rows_changed": sum(e["rows_inserted"] + e["rows_updated"] + e["rows_deleted"] for e in ents),
+        # fact/dimension rows only: the aggregate refresh's audit row counts re-computed aggregate rows
+        "rows_changed": sum(e["rows_inserted"] + e["rows_updated"] + e["rows_deleted"] for e in ents
+                            if e["entity"] != "agg_vendas_diarias"),
+        "aggregate_rows_refreshed": sum(e["rows_inserted"] for e in ents if e["entity"] == "agg_vendas_diarias"),
         "rows_rejected": sum(e["rows_rejected"] for e in ents),
         "entities": ents,
         "failed_checks": [c.check.name for c in summary.checks if c.status != "pass"],
@@ -404,7 +407,7 @@ def _yes(t: dict) -> str:
 def markdown(result: dict) -> str:
     m, s, g, fl, fo = result["machine"], result["server"], result["generation"], result["full_load"], result["floor"]
     d, r0, rd, t = result["daily"], result["rerun"]["overlap_0"], result["rerun"]["default_overlap"], result["targets"]
-    fv = next((e for e in fl["entities"] if e["entity"] == "fact_vendas"), {"seconds": 0})
+    fv = {"seconds": fl["seconds_per_step"].get("fact_vendas", 0)}  # MERGE + aggregate refresh, as the harness sees it
     lines = [
         f"### Scale {result['scale']:g} ({g['order_lines']:,} order lines)",
         "",
@@ -416,13 +419,13 @@ def markdown(result: dict) -> str:
         "| step | figure | target (scale 1) | |",
         "| --- | --- | --- | --- |",
         f"| shop generation | {g['total_rows']:,} rows in {g['seconds']:.1f} s | - | |",
-        f"| initial full load (all entities) | {fl['seconds_entities']:.1f} s (fact_vendas {float(fv['seconds']):.1f} s; "
+        f"| initial full load (all entities) | {fl['seconds_entities']:.1f} s (fact_vendas step incl. aggregate refresh {float(fv['seconds']):.1f} s; "
         f"+ quality gates {fl['seconds_quality']:.1f} s) | | |",
         f"| floor: COPY into unlogged + INSERT ... SELECT into indexed | {fo['copy_unlogged_seconds']:.2f} s + "
         f"{fo['insert_select_indexed_seconds']:.2f} s = {fo['seconds']:.2f} s ({fo['insert_rows']:,} rows) | | |",
         f"| full load / floor | {t['full_load_over_floor']['value']:.2f} | < 3 | {_yes(t['full_load_over_floor'])} |",
         f"| one advance day (shop) | {d['advance_seconds']:.1f} s | - | |",
-        f"| daily load-daily | {d['load']['seconds_total']:.2f} s ({d['load']['seconds_entities']:.2f} s loads + "
+        f"| daily load-daily (overlap 0) | {d['load']['seconds_total']:.2f} s ({d['load']['seconds_entities']:.2f} s loads + "
         f"{d['load']['seconds_quality']:.2f} s quality gates) for {d['load']['rows_read']:,} rows read, "
         f"{d['load']['rows_changed']:,} changed | < 2 s | {_yes(t['daily_load_seconds'])} |",
         f"| rerun, nothing new (HARNESS_OVERLAP_MINUTES=0) | {r0['seconds_total']:.2f} s ({r0['seconds_entities']:.2f} s "
