@@ -35,6 +35,9 @@ app.command()(dashboards)
 from harness.cli_docs import docs_app  # noqa: E402
 
 app.add_typer(docs_app, name="docs")
+from harness.cli_bench import bench  # noqa: E402
+
+app.command()(bench)
 
 
 Database = Annotated[str, typer.Option("--database", "-d", help="dw (warehouse), oltp (shop) or postgres.")]

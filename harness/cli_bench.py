@@ -1,0 +1,34 @@
+"""`harness bench`: the performance suite (code in bench/suite.py), on a private embedded server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from harness.clitools import err, out, run
+
+
+def bench(
+    scale: Annotated[float, typer.Option(help="Shop size: 1 = about 1,000,000 order lines (scale 10 takes hours).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for the JSON result and the private server.")] = Path("bench-results"),
+    repeat: Annotated[int, typer.Option(min=1, help="Timed runs per query (p50/p95).")] = 20,
+    seed: Annotated[int, typer.Option(help="Random seed of the generated shop.")] = 42,
+    doc: Annotated[Optional[Path], typer.Option(help="Markdown file whose section for this scale is rewritten.")] = None,
+    no_doc: Annotated[bool, typer.Option("--no-doc", help="Write only the JSON file.")] = False,
+    keep_home: Annotated[bool, typer.Option("--keep-home", help="Keep the private server's data directory (stopped).")] = False,
+) -> None:
+    """Benchmark generation, the initial load vs its floor, a daily load, a no-op rerun, every dashboard and
+    standard query (p50/p95) and peak memory, in one run on a private embedded server (stopped at the end).
+    Writes <out>/bench-scale-S.json and the scale's table in docs/benchmarks.md."""
+    from bench import suite
+
+    target = None if no_doc else (doc or suite.DEFAULT_DOC)
+    result = run(suite.run, scale, out_dir, repeat=repeat, seed=seed, doc=target, keep_home=keep_home,
+                 log=lambda msg: err.print(msg, highlight=False))
+    for name, t in result["targets"].items():
+        if isinstance(t, dict):
+            out.print(f"{'[green]met[/]   ' if t['met'] else '[red]missed[/]'} {name}: {t['value']} (target {t['target']})",
+                      highlight=False)
+    out.print(f"wrote {result['json_path']}" + (f" and {target}" if target else ""))
