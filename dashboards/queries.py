@@ -150,16 +150,8 @@ def atualizacao() -> dict | Indisponivel:
 
 
 def opcoes() -> dict[str, dict[str, str]] | Indisponivel:
-    """Known filter values: dimension -> {value: label}, from the sales aggregate and the goals view."""
-    df = _linhas("""
-        SELECT 'regiao' AS dim, regiao_id AS valor, min(regiao_nome) AS rotulo FROM mart.vw_vendas_diarias GROUP BY 2
-        UNION SELECT 'regiao', regiao_id, min(regiao_nome) FROM mart.vw_metas_atingimento GROUP BY 2
-        UNION SELECT 'categoria', categoria, categoria FROM mart.vw_vendas_diarias GROUP BY 2
-        UNION SELECT 'equipe', equipe_id, min(equipe_nome) FROM mart.vw_vendas_diarias GROUP BY 2
-        UNION SELECT 'equipe', equipe_id, min(equipe_nome) FROM mart.vw_metas_atingimento GROUP BY 2
-        UNION SELECT 'vendedor', vendedor_id, min(vendedor_nome) FROM mart.vw_vendas_diarias GROUP BY 2
-        UNION SELECT 'vendedor', vendedor_id, min(vendedor_nome) FROM mart.vw_metas_atingimento GROUP BY 2
-        ORDER BY 1, 3""")
+    """Known filter values: dimension -> {value: label}, from mart.vw_opcoes_filtro (the dimensions)."""
+    df = _linhas("SELECT dimensao, valor, rotulo FROM mart.vw_opcoes_filtro ORDER BY 1, 3")
     if isinstance(df, Indisponivel):
         return df
     out: dict[str, dict[str, str]] = {d: {} for d in DIMENSOES}

@@ -366,7 +366,7 @@ def test_shop_reconciliation_breakdowns(mart_dw):
 MART_OBJECTS = ["mart.vw_vendas", "mart.vw_vendas_diarias", "mart.vw_pedidos_diarios", "mart.vw_metas_atingimento",
                 "mart.vw_descontos_campanhas", "mart.vw_devolucoes", "mart.vw_monitor_etl", "mart.vw_atualizacao",
                 "mart.vw_versao_warehouse", "mart.agg_vendas_diarias", "mart.agg_pedidos_diarios",
-                "mart.vw_verificacoes_qualidade"]  # added by the dashboards branch (Monitor ETL: failed checks)
+                "mart.vw_verificacoes_qualidade", "mart.vw_opcoes_filtro"]  # added by the dashboards branch (Monitor ETL: failed checks)
 
 
 def test_bi_reader_selects_every_mart_object_and_not_audit(template_dbs):

@@ -3,12 +3,12 @@
 -- who may read them, and the refresh procedure's shape. A deliberate change to a view's
 -- columns must change this file too (and be announced to the readers of the view).
 BEGIN;
-SELECT plan(31);
+SELECT plan(33);
 
 SELECT results_eq(
     $$SELECT c.relname::text COLLATE "default", c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'mart' AND c.relkind IN ('r', 'v', 'm', 'p') ORDER BY 1$$,
-    $$VALUES ('agg_pedidos_diarios', 'r'), ('agg_vendas_diarias', 'r'), ('vw_atualizacao', 'v'), ('vw_descontos_campanhas', 'v'), ('vw_devolucoes', 'v'), ('vw_metas_atingimento', 'v'), ('vw_monitor_etl', 'v'), ('vw_pedidos_diarios', 'v'), ('vw_vendas', 'v'), ('vw_vendas_diarias', 'v'), ('vw_verificacoes_qualidade', 'v'), ('vw_versao_warehouse', 'v')$$,
+    $$VALUES ('agg_pedidos_diarios', 'r'), ('agg_vendas_diarias', 'r'), ('vw_atualizacao', 'v'), ('vw_descontos_campanhas', 'v'), ('vw_devolucoes', 'v'), ('vw_metas_atingimento', 'v'), ('vw_monitor_etl', 'v'), ('vw_opcoes_filtro', 'v'), ('vw_pedidos_diarios', 'v'), ('vw_vendas', 'v'), ('vw_vendas_diarias', 'v'), ('vw_verificacoes_qualidade', 'v'), ('vw_versao_warehouse', 'v')$$,
     'mart holds exactly the published tables and views');
 
 SELECT results_eq(
@@ -244,6 +244,12 @@ SELECT ok(has_table_privilege('bi_reader', 'mart.agg_vendas_diarias', 'SELECT'),
 SELECT ok(has_table_privilege('bi_reader', 'mart.vw_atualizacao', 'SELECT'), 'bi_reader may SELECT mart.vw_atualizacao');
 SELECT ok(has_table_privilege('bi_reader', 'mart.vw_descontos_campanhas', 'SELECT'), 'bi_reader may SELECT mart.vw_descontos_campanhas');
 SELECT ok(has_table_privilege('bi_reader', 'mart.vw_devolucoes', 'SELECT'), 'bi_reader may SELECT mart.vw_devolucoes');
+SELECT ok(has_table_privilege('bi_reader', 'mart.vw_opcoes_filtro', 'SELECT'), 'bi_reader may SELECT mart.vw_opcoes_filtro');
+SELECT results_eq(
+    $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+      WHERE a.attrelid = 'mart.vw_opcoes_filtro'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum$$,
+    $$VALUES ('dimensao', 'text'), ('valor', 'text'), ('rotulo', 'text')$$,
+    'mart.vw_opcoes_filtro columns and types');
 SELECT ok(has_table_privilege('bi_reader', 'mart.vw_metas_atingimento', 'SELECT'), 'bi_reader may SELECT mart.vw_metas_atingimento');
 SELECT ok(has_table_privilege('bi_reader', 'mart.vw_monitor_etl', 'SELECT'), 'bi_reader may SELECT mart.vw_monitor_etl');
 SELECT ok(has_table_privilege('bi_reader', 'mart.vw_pedidos_diarios', 'SELECT'), 'bi_reader may SELECT mart.vw_pedidos_diarios');
