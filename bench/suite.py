@@ -251,8 +251,13 @@ def run_queries(db, repeat: int, log: Log) -> dict:
         periods = {"mes": (last.replace(day=1), last), "total": (first, last)}
         results = []
         for name, label, call in _dashboard_jobs(dq, filters, periods, last_run):
-            results.append({"kind": "dashboard", "name": name, "period": label,
-                            **_measure(call, repeat, dq.limpar_cache)})
+            try:
+                timing = _measure(call, repeat, dq.limpar_cache)
+            except RuntimeError as exc:  # e.g. the dashboards' statement timeout: a result, not a crash
+                log(f"  {name} ({label}): {exc}")
+                timing = {"p50_ms": float("inf"), "p95_ms": float("inf"), "max_ms": float("inf"), "n": 0,
+                          "error": str(exc)}
+            results.append({"kind": "dashboard", "name": name, "period": label, **timing})
         dq.fechar_conexoes()
         conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         for q in std.list_queries():
