@@ -87,13 +87,15 @@ def _mark_recategorised_days(dw: psycopg.Connection, run_id: int) -> None:
         ON CONFLICT (data) DO NOTHING""", {"run": run_id})
 
 
-def _refresh_aggregates(dw: psycopg.Connection, run_id: int, days: set[date]) -> None:
-    """Inside fact_vendas' transaction: recompute the aggregates of the changed and pending days."""
+def _refresh_aggregates(dw: psycopg.Connection, run_id: int, days: set[date]) -> set[date]:
+    """Inside fact_vendas' transaction: recompute the aggregates of the changed and pending days
+    (pending: days whose lines a dimension load re-bound or re-categorised); returns all of them."""
     if dw.execute("SELECT to_regprocedure(%s) IS NULL", (f"{AGGREGATE_REFRESH}(bigint,date,date)",)).fetchone()[0]:
-        return
+        return days
     pending = {r[0] for r in dw.execute("DELETE FROM ctl.agg_refresh_pending RETURNING data").fetchall()}
     for first, last in _ranges(sorted(days | pending)):
         dw.execute(f"CALL {AGGREGATE_REFRESH}(%s, %s, %s)", (run_id, first, last))
+    return days | pending
 
 
 def _changed_days(dw: psycopg.Connection, run_id: int) -> set[date]:
@@ -142,7 +144,8 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
             days = _changed_days(dw, run.run_id)
             if reprocess:  # lines absent from the window were deleted: every day of it may have changed
                 days |= {reprocess[0] + timedelta(days=i) for i in range((reprocess[1] - reprocess[0]).days + 1)}
-            _refresh_aggregates(dw, run.run_id, days)  # same transaction: the aggregate never lags the fact
+            days = _refresh_aggregates(dw, run.run_id, days)  # same transaction: the aggregate never lags the fact
+            # the quality gate of this run (and of later runs, until they reconcile) checks these days
             dw.execute("INSERT INTO ctl.reconcile_pending (data, run_id) SELECT unnest(%s::date[]), %s "
                        "ON CONFLICT (data) DO NOTHING", (sorted(days), run.run_id))
 

@@ -7,11 +7,13 @@ compare the shop with the warehouse and so run in Python over two connections:
 `atualidade_fatos` (each fact holds the shop's latest day/month).
 A failing `block` check fails the run; a failing `warn` check is recorded and reported.
 
-Incremental reconciliation (what load-daily runs): the days the loads changed
+Incremental gate (what load-daily runs): the days the loads changed
 (ctl.reconcile_pending, written in the fact_vendas transaction) plus the latest
-RECENT_DAYS days of the shop, so the gate costs what the change costs. Days leave the
-pending table only once they reconcile. `harness quality` reconciles every day; run it
-weekly (deploy/ has it) to catch what no load touched.
+RECENT_DAYS days of the shop, so the gate costs what the change costs. Reconciliation
+compares those days; the SQL checks whose header says `-- scope: days` read only the fact
+rows of those days (their query receives `%(dias)s`, an integer[] of data_sk, NULL in a
+full run). Days leave the pending table only once they reconcile. `harness quality`
+checks every day; run it weekly (deploy/ has it) to catch what no load touched.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from harness.paths import database_dir
 
 MAX_KEPT_ROWS = 1000
 RECENT_DAYS = 7
-HEADER = re.compile(r"^--\s*(check|severity|description):\s*(.+)$", re.MULTILINE)
+HEADER = re.compile(r"^--\s*(check|severity|description|scope):\s*(.+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Check:
     severity: str
     description: str
     sql: str | None = None      # None: a Python check comparing shop and warehouse
+    scope: str | None = None    # 'days': reads only the gate's days when incremental
 
 
 @dataclass
@@ -71,7 +74,10 @@ def load_catalog(folder: Path | None = None) -> list[Check]:
         meta = dict(HEADER.findall(text))
         if meta.get("check") != path.stem or meta.get("severity") not in ("block", "warn") or not meta.get("description"):
             raise ValueError(f"{path}: header must give '-- check: {path.stem}', '-- severity: block|warn' and a description")
-        checks.append(Check(path.stem, meta["severity"], meta["description"].strip(), text))
+        scope = meta.get("scope", "").strip() or None
+        if scope not in (None, "days") or (scope == "days") != ("%(dias)s" in text):
+            raise ValueError(f"{path}: '-- scope: days' and the %(dias)s parameter go together")
+        checks.append(Check(path.stem, meta["severity"], meta["description"].strip(), text, scope))
     return checks + list(PYTHON_CHECKS)
 
 
@@ -82,7 +88,10 @@ def _rows(cur: psycopg.Cursor) -> list[dict]:
 
 def _reconcile_scope(dw: psycopg.Connection, shop: psycopg.Connection) -> list:
     """The days an incremental reconciliation covers: pending ones and the latest week."""
-    last = shop.execute("SELECT max((ordered_at AT TIME ZONE 'America/Sao_Paulo')::date) FROM shop.orders").fetchone()[0]
+    # ORDER BY ordered_at DESC LIMIT 1, not max(<date expression>): one probe of orders_ordered_at
+    row = shop.execute("SELECT (ordered_at AT TIME ZONE 'America/Sao_Paulo')::date FROM shop.orders "
+                       "WHERE ordered_at IS NOT NULL ORDER BY ordered_at DESC LIMIT 1").fetchone()
+    last = row[0] if row else None
     pending = [r[0] for r in dw.execute("SELECT data FROM ctl.reconcile_pending")]
     recent = [last - timedelta(days=i) for i in range(RECENT_DAYS)] if last else []
     return sorted(set(pending) | set(recent))
@@ -104,13 +113,16 @@ def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection, days: list | No
 
 
 def _freshness(dw: psycopg.Connection, shop: psycopg.Connection) -> list[dict]:
+    # both sides walk an index backwards from the latest order / fact day (no whole-table max)
     shop_day, shop_month = shop.execute(
-        "SELECT (SELECT max((o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date) FROM shop.orders o "
+        "SELECT (SELECT (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date FROM shop.orders o "
         "        WHERE o.status IN ('created','approved','invoiced','processing','shipped','delivered') "
-        "        AND EXISTS (SELECT 1 FROM shop.order_items i WHERE i.order_id = o.order_id AND i.quantity > 0)), "
+        "        AND EXISTS (SELECT 1 FROM shop.order_items i WHERE i.order_id = o.order_id AND i.quantity > 0) "
+        "        AND o.ordered_at IS NOT NULL ORDER BY o.ordered_at DESC LIMIT 1), "
         "       (SELECT max(month) FROM shop.sales_targets)").fetchone()
     dw_day, dw_month = dw.execute(
-        "SELECT (SELECT max(d.data) FROM fact.fact_vendas f JOIN dim.dim_data d USING (data_sk) WHERE NOT f.eh_cancelado), "
+        "SELECT (SELECT d.data FROM dim.dim_data d WHERE d.data_sk = "
+        "        (SELECT max(f.data_sk) FROM fact.fact_vendas f WHERE NOT f.eh_cancelado)), "
         "(SELECT max(mes) FROM fact.fact_metas)").fetchone()
     out = []
     if shop_day is not None and (dw_day is None or dw_day < shop_day):
@@ -123,19 +135,20 @@ def _freshness(dw: psycopg.Connection, shop: psycopg.Connection) -> list[dict]:
 def run_checks(run_id: int, only: list[str] | None = None, incremental: bool = False) -> list[Result]:
     """Run the catalog (or some checks) for a run; store results and offending rows.
 
-    incremental: reconcile only pending and recent days (see the module docstring)."""
+    incremental: check only pending and recent days (see the module docstring)."""
     catalog = [c for c in load_catalog() if not only or c.name in only]
     results = []
     with db.connect("dw", "etl", autocommit=True) as dw, db.connect("oltp", "etl", autocommit=True) as shop:
+        days = _reconcile_scope(dw, shop) if incremental else None
+        params = {"run_id": run_id,
+                  "dias": None if days is None else [int(d.strftime("%Y%m%d")) for d in days]}
         for check in catalog:
             started = time.perf_counter()
             try:
                 if check.sql is not None:
-                    params = {"run_id": run_id} if "%(run_id)s" in check.sql else None
-                    query = check.sql if params else check.sql.encode()
-                    offending = _rows(dw.execute(query, params))
+                    uses = {k: v for k, v in params.items() if f"%({k})s" in check.sql}
+                    offending = _rows(dw.execute(check.sql if uses else check.sql.encode(), uses or None))
                 elif check.name == "reconciliacao_diaria":
-                    days = _reconcile_scope(dw, shop) if incremental else None
                     offending = _reconcile(dw, shop, days)
                     if not offending:  # reconciled: those days are no longer owed
                         dw.execute("DELETE FROM ctl.reconcile_pending WHERE %s::date[] IS NULL OR data = ANY(%s)",

@@ -84,8 +84,7 @@ def test_clean_load_passes_every_check(loaded):
     assert loaded.status == "succeeded"
 
 
-@pytest.mark.parametrize("name", sorted(BREAKERS))
-def test_check_fires_on_broken_data(loaded, name):
+def break_data_for(name):
     if "devolucoes" in name:  # the check constraint's generated name
         with db.connect("dw", "admin") as conn:
             cname = conn.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'fact.fact_vendas'::regclass "
@@ -98,6 +97,11 @@ def test_check_fires_on_broken_data(loaded, name):
            "WHERE entity = 'dim_produto'")
     else:
         BREAKERS[name]()
+
+
+@pytest.mark.parametrize("name", sorted(BREAKERS))
+def test_check_fires_on_broken_data(loaded, name):
+    break_data_for(name)
     [result] = quality.run_checks(latest_run(), only=[name])
     assert result.status == "fail", result.message
     assert result.offending
@@ -137,3 +141,44 @@ def test_incremental_reconciliation_covers_pending_days_until_they_match(loaded,
     assert inc.status == "fail" and {r["dia"] for r in inc.offending} == {date(2024, 11, 10)}
     with db.connect("dw", "admin") as conn:
         assert conn.execute("SELECT count(*) FROM ctl.reconcile_pending").fetchone()[0] == 1
+
+
+SCOPED = sorted(c.name for c in quality.load_catalog() if c.scope == "days")
+
+
+def test_the_fact_wide_checks_are_scoped_to_the_gates_days():
+    assert set(SCOPED) >= {"agregado_confere_com_fato", "orfaos_fatos", "chaves_naturais_duplicadas",
+                           "metas_cobrem_vendedores", "consistencia_descontos", "devolucoes_excedem_vendas",
+                           "membro_desconhecido_com_chave"}
+
+
+@pytest.mark.parametrize("name", SCOPED)
+def test_scoped_check_fires_when_the_broken_day_is_in_the_gate(loaded, name):
+    """Incrementally, a scoped check reads the pending days: with every fact day pending it finds
+    exactly what the full check (harness quality) finds."""
+    break_data_for(name)
+    [full] = quality.run_checks(latest_run(), only=[name])
+    dw("INSERT INTO ctl.reconcile_pending (data) SELECT DISTINCT d.data FROM fact.fact_vendas f "
+       "JOIN dim.dim_data d USING (data_sk) ON CONFLICT DO NOTHING")
+    [inc] = quality.run_checks(latest_run(), only=[name], incremental=True)
+    assert full.status == inc.status == "fail"
+    assert sorted(map(str, full.offending)) == sorted(map(str, inc.offending))
+
+
+def test_scoped_check_does_not_read_days_outside_the_gate(loaded):
+    """An old line broken without any load touching its day passes the daily gate, fails the full
+    check, and fails the daily gate once its day is pending (what a load changing it records)."""
+    dw("UPDATE fact.fact_vendas SET produto_sk = -1 WHERE item_pedido_id = 'O001-1'")
+    [inc] = quality.run_checks(latest_run(), only=["membro_desconhecido_com_chave"], incremental=True)
+    [full] = quality.run_checks(latest_run(), only=["membro_desconhecido_com_chave"])
+    assert (inc.status, full.status) == ("pass", "fail")
+    dw("INSERT INTO ctl.reconcile_pending (data) SELECT d.data FROM fact.fact_vendas f JOIN dim.dim_data d "
+       "USING (data_sk) WHERE f.item_pedido_id = 'O001-1'")
+    [inc] = quality.run_checks(latest_run(), only=["membro_desconhecido_com_chave"], incremental=True)
+    assert inc.status == "fail" and [r["item_pedido_id"] for r in inc.offending] == ["O001-1"]
+
+
+def test_scope_header_and_parameter_go_together(tmp_path):
+    (tmp_path / "x.sql").write_text("-- check: x\n-- severity: warn\n-- scope: days\n-- description: d\nSELECT 1\n")
+    with pytest.raises(ValueError, match="scope"):
+        quality.load_catalog(tmp_path)

@@ -1,10 +1,13 @@
 -- check: chaves_naturais_duplicadas
 -- severity: block
+-- scope: days
 -- description: Chaves naturais repetidas em alguma dimensão ou fato (dimensões tipo 2: mais de uma versão atual).
+-- fact_vendas: an order's lines share the order's day, so duplicates of (pedido_id, linha) are found per day.
 SELECT 'dim_cliente' AS tabela, cliente_id AS chave, count(*) AS vezes FROM dim.dim_cliente WHERE eh_atual GROUP BY cliente_id HAVING count(*) > 1
 UNION ALL SELECT 'dim_produto', produto_id, count(*) FROM dim.dim_produto WHERE eh_atual GROUP BY produto_id HAVING count(*) > 1
 UNION ALL SELECT 'dim_vendedor', vendedor_id, count(*) FROM dim.dim_vendedor WHERE eh_atual GROUP BY vendedor_id HAVING count(*) > 1
 UNION ALL SELECT 'dim_equipe', equipe_id, count(*) FROM dim.dim_equipe GROUP BY equipe_id HAVING count(*) > 1
 UNION ALL SELECT 'dim_regiao', regiao_id, count(*) FROM dim.dim_regiao GROUP BY regiao_id HAVING count(*) > 1
 UNION ALL SELECT 'dim_desconto', desconto_id, count(*) FROM dim.dim_desconto GROUP BY desconto_id HAVING count(*) > 1
-UNION ALL SELECT 'fact_vendas', pedido_id || '#' || linha, count(*) FROM fact.fact_vendas GROUP BY pedido_id, linha HAVING count(*) > 1
+UNION ALL SELECT 'fact_vendas', pedido_id || '#' || linha, count(*) FROM fact.fact_vendas
+          WHERE (%(dias)s::integer[] IS NULL OR data_sk = ANY (%(dias)s::integer[])) GROUP BY pedido_id, linha HAVING count(*) > 1
