@@ -7,12 +7,13 @@ compare the shop with the warehouse and so run in Python over two connections:
 `atualidade_fatos` (each fact holds the shop's latest day/month).
 A failing `block` check fails the run; a failing `warn` check is recorded and reported.
 
-Incremental gate (what load-daily runs): the days the loads changed
-(ctl.reconcile_pending, written in the fact_vendas transaction) plus the latest
-RECENT_DAYS days of the shop, so the gate costs what the change costs. Reconciliation
-compares those days; the SQL checks whose header says `-- scope: days` read only the fact
-rows of those days (their query receives `%(dias)s`, an integer[] of data_sk, NULL in a
-full run). Days leave the pending table only once they reconcile. `harness quality`
+Incremental gate (what load-daily runs), so the gate costs what the change costs:
+- reconciliation compares the days the loads changed (ctl.reconcile_pending, written in
+  the fact_vendas transaction) plus the latest RECENT_DAYS days of the shop (rows committed
+  late, behind the watermark, show up there);
+- the SQL checks whose header says `-- scope: days` read only the fact rows of the changed
+  days: their query receives `%(dias)s` (integer[] of data_sk) and `%(datas)s` (the same
+  days as date[]), both NULL in a full run. A run that changed nothing checks nothing there. Days leave the pending table only once they reconcile. `harness quality`
 checks every day; run it weekly (deploy/ has it) to catch what no load touched.
 """
 
@@ -75,8 +76,8 @@ def load_catalog(folder: Path | None = None) -> list[Check]:
         if meta.get("check") != path.stem or meta.get("severity") not in ("block", "warn") or not meta.get("description"):
             raise ValueError(f"{path}: header must give '-- check: {path.stem}', '-- severity: block|warn' and a description")
         scope = meta.get("scope", "").strip() or None
-        if scope not in (None, "days") or (scope == "days") != ("%(dias)s" in text):
-            raise ValueError(f"{path}: '-- scope: days' and the %(dias)s parameter go together")
+        if scope not in (None, "days") or (scope == "days") != ("%(dias)s" in text or "%(datas)s" in text):
+            raise ValueError(f"{path}: '-- scope: days' and the %(dias)s or %(datas)s parameter go together")
         checks.append(Check(path.stem, meta["severity"], meta["description"].strip(), text, scope))
     return checks + list(PYTHON_CHECKS)
 
@@ -84,6 +85,11 @@ def load_catalog(folder: Path | None = None) -> list[Check]:
 def _rows(cur: psycopg.Cursor) -> list[dict]:
     cols = [c.name for c in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _pending_days(dw: psycopg.Connection) -> list:
+    """Days changed by loads and not yet reconciled (ctl.reconcile_pending)."""
+    return sorted(r[0] for r in dw.execute("SELECT data FROM ctl.reconcile_pending"))
 
 
 def _reconcile_scope(dw: psycopg.Connection, shop: psycopg.Connection) -> list:
@@ -100,9 +106,13 @@ def _reconcile_scope(dw: psycopg.Connection, shop: psycopg.Connection) -> list:
 def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection, days: list | None = None) -> list[dict]:
     """Compare per-day figures; `days` limits both sides to those days (None: every day)."""
     folder = database_dir() / "checks" / "reconcile"
-    params = {"days": days}
-    source = {r["dia"]: r for r in _rows(shop.execute((folder / "shop_daily.sql").read_text(), params))}
-    target = {r["dia"]: r for r in _rows(dw.execute((folder / "warehouse_daily.sql").read_text(), params))}
+    if days is None:
+        source_rows = shop.execute((folder / "shop_daily.sql").read_text().encode())
+    else:
+        source_rows = shop.execute((folder / "shop_daily__days.sql").read_text(), {"days": days})
+    source = {r["dia"]: r for r in _rows(source_rows)}
+    dias = None if days is None else [int(d.strftime("%Y%m%d")) for d in days]
+    target = {r["dia"]: r for r in _rows(dw.execute((folder / "warehouse_daily.sql").read_text(), {"dias": dias}))}
     offending = []
     for day in sorted(set(source) | set(target)):
         s, t = source.get(day, {}), target.get(day, {})
@@ -140,8 +150,9 @@ def run_checks(run_id: int, only: list[str] | None = None, incremental: bool = F
     results = []
     with db.connect("dw", "etl", autocommit=True) as dw, db.connect("oltp", "etl", autocommit=True) as shop:
         days = _reconcile_scope(dw, shop) if incremental else None
-        params = {"run_id": run_id,
-                  "dias": None if days is None else [int(d.strftime("%Y%m%d")) for d in days]}
+        changed = _pending_days(dw) if incremental else None   # what the SQL checks read
+        params = {"run_id": run_id, "datas": changed,
+                  "dias": None if changed is None else [int(d.strftime("%Y%m%d")) for d in changed]}
         for check in catalog:
             started = time.perf_counter()
             try:

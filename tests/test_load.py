@@ -299,3 +299,22 @@ def test_aggregate_follows_recategorisation_even_across_a_failed_run(shop):
     assert "eletronicos" in agg_by_category()
     assert agg_by_category() == fact_by_category()
     assert dw_query("SELECT count(*) FROM ctl.agg_refresh_pending") == [(0,)]
+
+
+def test_aggregates_refresh_only_days_whose_figures_changed(shop):
+    """A status change that moves no figure (shipped -> delivered) leaves its day's aggregate and
+    reconciliation alone; a return and a cancellation refresh their days, and the aggregate still
+    equals the fact (quality check) and the warehouse still equals the shop."""
+    first = load.load_daily()
+    assert first.status == "succeeded"
+    shop_exec("UPDATE shop.orders SET status = 'delivered' WHERE order_id = 'O023'")            # 2024-11-17
+    shop_exec("UPDATE shop.order_items SET returned_quantity = 1 WHERE order_item_id = 'O025-1'")  # 2024-11-18
+    shop_exec("UPDATE shop.orders SET status = 'canceled' WHERE order_id = 'O029'")               # 2024-11-19
+    second = load.load_daily()
+    assert second.status == "succeeded", [(c.check.name, c.offending[:2]) for c in second.failed_checks]
+    refreshed = dict(dw_query("SELECT data, max(refreshed_run_id) FROM mart.agg_vendas_diarias "
+                              "WHERE data BETWEEN '2024-11-17' AND '2024-11-19' GROUP BY data"))
+    assert refreshed == {date(2024, 11, 17): first.run_id, date(2024, 11, 18): second.run_id,
+                         date(2024, 11, 19): second.run_id}
+    assert dw_query("SELECT status FROM fact.fact_vendas WHERE pedido_id = 'O023' LIMIT 1")[0][0] == "delivered"
+    assert warehouse_daily() == shop_daily()

@@ -64,6 +64,9 @@ BREAKERS = {
                                        "valor_total_liquido = valor_total_liquido + 0.01 WHERE item_pedido_id = 'O001-1'"),
     "agregado_confere_com_fato": lambda: dw("UPDATE mart.agg_vendas_diarias SET linhas = linhas + 1 "
                                             "WHERE data_sk = (SELECT min(data_sk) FROM mart.agg_vendas_diarias)"),
+    "definicoes_suspensas": lambda: dw(
+        "INSERT INTO ctl.suspended_definition (table_name, object_name, kind, definition) "
+        "VALUES ('fact.fact_vendas', 'fact_vendas_data', 'index', 'SELECT 1')"),
     "atualidade_fatos": lambda: dw("DELETE FROM fact.fact_vendas WHERE data_sk = (SELECT max(data_sk) FROM fact.fact_vendas)"),
 }
 
@@ -182,3 +185,21 @@ def test_scope_header_and_parameter_go_together(tmp_path):
     (tmp_path / "x.sql").write_text("-- check: x\n-- severity: warn\n-- scope: days\n-- description: d\nSELECT 1\n")
     with pytest.raises(ValueError, match="scope"):
         quality.load_catalog(tmp_path)
+
+
+def test_day_scoped_reconciliation_queries_equal_the_full_ones(loaded):
+    """shop_daily__days.sql mirrors shop_daily.sql's rules: over every day they give the same rows."""
+    folder = quality.database_dir() / "checks" / "reconcile"
+    with db.connect("oltp", "etl") as shop, db.connect("dw", "etl") as dw:
+        full = quality._rows(shop.execute((folder / "shop_daily.sql").read_text().encode()))
+        days = sorted(r["dia"] for r in full)
+        assert len(days) > 3
+        scoped = quality._rows(shop.execute((folder / "shop_daily__days.sql").read_text(), {"days": days}))
+        assert sorted(map(str, scoped)) == sorted(map(str, full))
+        some = days[::2]
+        assert sorted(r["dia"] for r in quality._rows(
+            shop.execute((folder / "shop_daily__days.sql").read_text(), {"days": some}))) == some
+        wh = (folder / "warehouse_daily.sql").read_text()
+        every = quality._rows(dw.execute(wh, {"dias": None}))
+        chosen = quality._rows(dw.execute(wh, {"dias": [int(d.strftime("%Y%m%d")) for d in days]}))
+        assert sorted(map(str, every)) == sorted(map(str, chosen)) == sorted(map(str, full))

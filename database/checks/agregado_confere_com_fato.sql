@@ -9,7 +9,7 @@ WITH fato AS (
 ), agregado AS (
     SELECT data_sk, sum(linhas) AS linhas, sum(quantidade_vendida) AS quantidade,
            sum(valor_total_liquido) AS receita, sum(custo_total) AS custo
-    FROM mart.agg_vendas_diarias WHERE (%(dias)s::integer[] IS NULL OR data_sk = ANY (%(dias)s::integer[])) GROUP BY data_sk
+    FROM mart.agg_vendas_diarias WHERE (%(datas)s::date[] IS NULL OR data = ANY (%(datas)s::date[])) GROUP BY data_sk
 )
 SELECT coalesce(f.data_sk, a.data_sk) AS data_sk, f.linhas AS linhas_fato, a.linhas AS linhas_agregado,
        f.receita AS receita_fato, a.receita AS receita_agregado

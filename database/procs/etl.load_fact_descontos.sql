@@ -18,6 +18,8 @@
 --   to fact_vendas); inserted/updated from merge_action(); unchanged = everything else: lines
 --   without discount, lines absent from fact_vendas (rejected there), lines unchanged, and lines
 --   whose discount went to 0 (these also appear in rows_deleted).
+-- Bulk path: when fact_descontos is empty (first load, rebuild) its foreign keys and secondary
+--   indexes come off for the MERGE and go back validated once (etl.suspend/restore_fact_definitions).
 -- Rerun: same staging rows change nothing.  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_fact_descontos(p_run_id bigint, p_watermark_to timestamptz,
                                                     p_reprocess_from date DEFAULT NULL,
@@ -32,8 +34,10 @@ DECLARE
     v_updated  bigint;
     v_deleted  bigint;
     v_count    bigint := 0;
+    v_bulk     boolean;
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
+    CALL etl.restore_fact_definitions('fact.fact_descontos');  -- heals a suspension left committed
     ANALYZE stg.order_lines;
 
     SELECT count(*) INTO v_read FROM stg.order_lines;
@@ -46,6 +50,11 @@ BEGIN
         GET DIAGNOSTICS v_count = ROW_COUNT;
     END IF;
 
+    -- bulk path when the fact is empty: keys and indexes off, then back and validated once
+    v_bulk := NOT EXISTS (SELECT 1 FROM fact.fact_descontos);
+    IF v_bulk THEN
+        CALL etl.suspend_fact_definitions('fact.fact_descontos', p_run_id);
+    END IF;
     WITH merged AS (
         MERGE INTO fact.fact_descontos AS t
         USING (SELECT f.item_pedido_id, f.pedido_id, f.desconto_sk, f.data_sk, f.cliente_sk, f.produto_sk,
@@ -81,6 +90,9 @@ BEGIN
            count(*) FILTER (WHERE m.action = 'DELETE')
       INTO v_inserted, v_updated, v_deleted
       FROM merged AS m;
+    IF v_bulk THEN
+        CALL etl.restore_fact_definitions('fact.fact_descontos');
+    END IF;
 
     CALL etl.finish_entity(p_run_id, 'fact_descontos', v_started, p_watermark_to,
                            v_read, v_inserted, v_updated, v_deleted + v_count, 0);

@@ -42,6 +42,10 @@
 --      Measures: valor_bruto = quantity * unit_price; valor_desconto = discount_amount;
 --      valor_total_liquido = bruto - desconto; custo_total = quantity * coalesce(unit_cost, 0);
 --      eh_cancelado = status in (canceled, unavailable) (kept: revenue KPIs filter it).
+--   Bulk path: when fact_vendas is empty before the MERGE (the first load, a rebuild), its foreign
+--      keys and secondary indexes are taken off (etl.suspend_fact_definitions) and put back after
+--      it (etl.restore_fact_definitions: each key validated once over the table, indexes built
+--      once), in this transaction; the result is the same table, checked the same.
 --   6. watermark and audit row (etl.finish_entity): rows_read = stg.order_lines rows;
 --      unchanged = read - inserted - updated - rejected (includes dedup losers).
 -- A rejected change leaves the previous fact row as it was (last good version).
@@ -62,8 +66,10 @@ DECLARE
     v_count    bigint;
     v_min_date date;
     v_max_date date;
+    v_bulk     boolean;
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
+    CALL etl.restore_fact_definitions('fact.fact_vendas');  -- heals a suspension left committed
     ANALYZE stg.order_lines;
     ANALYZE stg.deleted_rows;
     SELECT min(d.data), max(d.data) INTO v_min_date, v_max_date FROM dim.dim_data AS d WHERE d.data_sk > 0;
@@ -162,7 +168,11 @@ BEGIN
         SELECT DISTINCT x.discount_id FROM pg_temp.etl_fact_vendas_linhas AS x
         WHERE x.rule IS NULL AND x.discount_id IS NOT NULL));
 
-    -- 5. MERGE
+    -- 5. MERGE (bulk path when the fact is empty)
+    v_bulk := NOT EXISTS (SELECT 1 FROM fact.fact_vendas);
+    IF v_bulk THEN
+        CALL etl.suspend_fact_definitions('fact.fact_vendas', p_run_id);
+    END IF;
     WITH merged AS (
         MERGE INTO fact.fact_vendas AS t
         USING (
@@ -229,6 +239,9 @@ BEGIN
     SELECT count(*) FILTER (WHERE m.action = 'INSERT'), count(*) FILTER (WHERE m.action = 'UPDATE')
       INTO v_inserted, v_updated
       FROM merged AS m;
+    IF v_bulk THEN
+        CALL etl.restore_fact_definitions('fact.fact_vendas');
+    END IF;
 
     -- 6. watermark + audit
     CALL etl.finish_entity(p_run_id, 'fact_vendas', v_started, p_watermark_to,

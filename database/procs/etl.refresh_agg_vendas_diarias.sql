@@ -41,8 +41,8 @@ BEGIN
     v_from_sk := greatest(pg_catalog.to_char(p_from, 'YYYYMMDD')::integer, 0);
     v_to_sk   := pg_catalog.to_char(p_to, 'YYYYMMDD')::integer;
 
-    DELETE FROM mart.agg_vendas_diarias a
-    WHERE (a.data BETWEEN p_from AND p_to) OR a.data_sk = -1;
+    DELETE FROM mart.agg_vendas_diarias a   -- on data only (primary key): data_sk has no index here
+    WHERE a.data BETWEEN p_from AND p_to OR a.data = DATE '0001-01-01';
     GET DIAGNOSTICS v_count = ROW_COUNT;
     v_deleted := v_deleted + v_count;
 
@@ -69,8 +69,8 @@ BEGIN
     GET DIAGNOSTICS v_count = ROW_COUNT;
     v_inserted := v_inserted + v_count;
 
-    DELETE FROM mart.agg_pedidos_diarios a
-    WHERE (a.data BETWEEN p_from AND p_to) OR a.data_sk = -1;
+    DELETE FROM mart.agg_pedidos_diarios a   -- on data only (primary key): data_sk has no index here
+    WHERE a.data BETWEEN p_from AND p_to OR a.data = DATE '0001-01-01';
     GET DIAGNOSTICS v_count = ROW_COUNT;
     v_deleted := v_deleted + v_count;
 

@@ -1,22 +1,13 @@
--- Reconciliation, shop side: per order day (São Paulo time), non-cancelled orders only.
+-- Reconciliation, shop side: per order day (São Paulo time), non-cancelled orders only, every day.
 -- Lines that the warehouse rejects by rule are excluded the same way the screens do,
--- so the comparison is exact: the rules here mirror etl.load_fact_vendas' screens.
--- The days parameter is NULL for every day, or the days to compare: each becomes an
--- ordered_at range probed through the orders_ordered_at index.
-WITH faixas AS (
-    SELECT d::timestamp AT TIME ZONE 'America/Sao_Paulo' AS de,
-           (d + 1)::timestamp AT TIME ZONE 'America/Sao_Paulo' AS ate
-    FROM unnest(%(days)s::date[]) AS d
-    UNION ALL
-    SELECT '-infinity'::timestamptz, 'infinity'::timestamptz WHERE %(days)s::date[] IS NULL
-)
+-- so the comparison is exact: the rules here mirror etl.load_fact_vendas' screens
+-- (shop_daily__days.sql is the same for chosen days; keep the two in step).
 SELECT (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date AS dia,
        sum(i.quantity * i.unit_price - i.discount_amount)       AS receita,
        sum(i.quantity * coalesce(i.unit_cost, 0))               AS custo,
        sum(i.quantity)                                          AS quantidade,
        count(DISTINCT o.order_id)                               AS pedidos
-FROM faixas AS f
-JOIN shop.orders AS o ON o.ordered_at >= f.de AND o.ordered_at < f.ate
+FROM shop.orders AS o
 JOIN shop.order_items AS i ON i.order_id = o.order_id
 WHERE o.status IN ('created', 'approved', 'invoiced', 'processing', 'shipped', 'delivered')
   AND i.quantity > 0 AND i.unit_price >= 0
