@@ -10,8 +10,9 @@ Steps, in order, each timed (wall clock, `time.perf_counter`):
      UNLOGGED table, plus INSERT ... SELECT of the loaded fact rows into a table with the same
      indexes (no foreign keys, no checks, no MERGE); ratio load / floor;
   6. one `advance` day + `load-daily` (rows changed and seconds);
-  7. a rerun with nothing new, with HARNESS_OVERLAP_MINUTES=0 (with the default 10-minute overlap
-     a rerun re-reads the last minutes' rows by design; that figure is reported too);
+  7. a rerun with the default overlap (re-reads the minutes-old shop, and loads the late rows the
+     overlap-0 daily run missed), then a rerun with nothing new with HARNESS_OVERLAP_MINUTES=0 (the
+     target measurement);
   8. every dashboard query (dashboards/queries.py) and standard query (database/queries/ through
      harness/queries.py): p50/p95 over N repetitions, the dashboards' result cache cleared before
      each call (PostgreSQL's buffer cache stays warm, as on a live server); two periods: the
@@ -368,15 +369,19 @@ def run(scale: float, out_dir: Path, *, repeat: int = 20, seed: int = 42, doc: P
                                "ms_per_changed_row": round(daily["seconds_total"] * 1000 / max(daily["rows_changed"], 1), 3)}
             log(f"  daily load {daily['seconds_total']} s for {daily['rows_changed']} changed rows; reruns ...")
 
+            # the default-overlap rerun first: it re-reads the minutes-old shop (every updated_at is inside the
+            # overlap) and so also loads the advance's late rows that the overlap-0 daily run missed by
+            # construction, which leaves every day reconciled; then the target measurement, overlap 0
+            rerun_default = _timed_load(load)
             os.environ["HARNESS_OVERLAP_MINUTES"] = "0"
             try:
                 rerun0 = _timed_load(load)
             finally:
                 os.environ.pop("HARNESS_OVERLAP_MINUTES", None)
-            rerun_default = _timed_load(load)
-            result["rerun"] = {"note": "overlap_0 is the target measurement (HARNESS_OVERLAP_MINUTES=0); with the "
-                                       "default 10-minute overlap a rerun re-reads the rows of the last minutes "
-                                       "by design (default_overlap)",
+            result["rerun"] = {"note": "overlap_0 is the target measurement (HARNESS_OVERLAP_MINUTES=0), run after "
+                                       "default_overlap; with the default overlap a rerun minutes after generating the "
+                                       "shop re-reads all of it (every updated_at is inside the overlap), and that run "
+                                       "also loads the late rows the overlap-0 daily run missed",
                                "overlap_0": rerun0, "default_overlap": rerun_default}
             log(f"  rerun {rerun0['seconds_total']} s (overlap 0); queries x{repeat} ...")
 
@@ -432,11 +437,15 @@ def markdown(result: dict) -> str:
         f"| one advance day (shop) | {d['advance_seconds']:.1f} s | - | |",
         f"| daily load-daily (overlap 0) | {d['load']['seconds_total']:.2f} s ({d['load']['seconds_entities']:.2f} s loads + "
         f"{d['load']['seconds_quality']:.2f} s quality gates) for {d['load']['rows_read']:,} rows read, "
-        f"{d['load']['rows_changed']:,} changed | < 2 s | {_yes(t['daily_load_seconds'])} |",
+        f"{d['load']['rows_changed']:,} changed; run {d['load']['status']}"
+        + (" (the advance's late rows, committed behind the watermark, are skipped by overlap 0 and caught by "
+           "the reconciliation gate)" if d['load']['status'] == 'blocked' else "")
+        + f" | < 2 s | {_yes(t['daily_load_seconds'])} |",
         f"| rerun, nothing new (HARNESS_OVERLAP_MINUTES=0) | {r0['seconds_total']:.2f} s ({r0['seconds_entities']:.2f} s "
-        f"loads + {r0['seconds_quality']:.2f} s quality), {r0['rows_read']} rows read | < 0.5 s | {_yes(t['rerun_seconds'])} |",
-        f"| rerun, default 10-minute overlap | {rd['seconds_total']:.2f} s, {rd['rows_read']:,} rows re-read, "
-        f"{rd['rows_changed']} changed | - | |",
+        f"loads + {r0['seconds_quality']:.2f} s quality), {r0['rows_read']} rows read; run {r0['status']} | < 0.5 s | "
+        f"{_yes(t['rerun_seconds'])} |",
+        f"| rerun, default overlap (before the one above) | {rd['seconds_total']:.2f} s, {rd['rows_read']:,} rows re-read, "
+        f"{rd['rows_changed']} changed; run {rd['status']} | - | |",
         f"| worst query p95 | {t['query_p95_ms']['value']:.1f} ms ({t['query_p95_ms']['worst']}) | "
         f"< {t['query_p95_ms']['target']:.0f} ms | {_yes(t['query_p95_ms'])} |",
         f"| peak RSS of the harness process | {result['memory']['peak_self_mb']:.0f} MB | < 500 MB (scale 10) | "

@@ -178,6 +178,32 @@ def _ranges(days: list[date]) -> list[tuple[date, date]]:
     return out
 
 
+ANALYZE_FRACTION = 0.1   # as autovacuum's default analyze scale factor
+
+
+def _analyze_changed_tables(dw: psycopg.Connection, run_id: int) -> list[str]:
+    """ANALYZE every table this run changed by more than ANALYZE_FRACTION of its size (or never
+    analyzed), so what runs next (quality gate, dashboards) is planned on real statistics instead of
+    waiting for autovacuum. Entity rows of audit.etl_run_entity name the tables: dim_* and fact_* are
+    tables of those schemas, agg_* stands for the mart.agg_* aggregates."""
+    rows = dw.execute("""
+        WITH changed AS (
+            SELECT CASE WHEN entity LIKE 'agg\_%%' THEN 'mart' ELSE split_part(entity, '_', 1) END AS schema_name,
+                   entity, rows_inserted + rows_updated + rows_deleted AS changes
+            FROM audit.etl_run_entity WHERE run_id = %s AND rows_inserted + rows_updated + rows_deleted > 0
+        )
+        SELECT DISTINCT format('%%I.%%I', n.nspname, c.relname)
+        FROM changed AS ch
+        JOIN pg_namespace AS n ON n.nspname = ch.schema_name
+        JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'p')
+         AND (c.relname = ch.entity OR (ch.entity LIKE 'agg\_%%' AND c.relname LIKE 'agg\_%%'))
+        WHERE c.reltuples < 0 OR ch.changes > %s * c.reltuples""", (run_id, ANALYZE_FRACTION)).fetchall()
+    tables = sorted(r[0] for r in rows)
+    for table in tables:
+        dw.execute(f"ANALYZE {table}")  # names from the catalog, quoted by format(%I)
+    return tables
+
+
 def _run_entities(run: runs.Run, entities: list[Entity], reprocess: tuple[date, date] | None,
                   progress: Progress | None) -> None:
     log = logs.get_logger()
@@ -194,6 +220,9 @@ def _run_entities(run: runs.Run, entities: list[Entity], reprocess: tuple[date, 
             log.info("entity_loaded", entity=e.name, seconds=round(time.perf_counter() - started, 3))
             if progress:
                 progress(e.name, "done")
+        analyzed = _analyze_changed_tables(dw, run.run_id)
+        if analyzed:
+            log.info("tables_analyzed", tables=analyzed)
 
 
 def _summary(run_id: int, started: float) -> RunSummary:

@@ -34,6 +34,7 @@ from harness.paths import database_dir
 
 MAX_KEPT_ROWS = 1000
 RECENT_DAYS = 7
+DAYS_QUERY_LIMIT = 60   # more days than this: the shop side reads every day (hash joins) and keeps those asked
 HEADER = re.compile(r"^--\s*(check|severity|description|scope):\s*(.+)$", re.MULTILINE)
 
 
@@ -106,11 +107,12 @@ def _reconcile_scope(dw: psycopg.Connection, shop: psycopg.Connection) -> list:
 def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection, days: list | None = None) -> list[dict]:
     """Compare per-day figures; `days` limits both sides to those days (None: every day)."""
     folder = database_dir() / "checks" / "reconcile"
-    if days is None:
+    if days is None or len(days) > DAYS_QUERY_LIMIT:
         source_rows = shop.execute((folder / "shop_daily.sql").read_text().encode())
     else:
         source_rows = shop.execute((folder / "shop_daily__days.sql").read_text(), {"days": days})
-    source = {r["dia"]: r for r in _rows(source_rows)}
+    wanted = None if days is None else set(days)
+    source = {r["dia"]: r for r in _rows(source_rows) if wanted is None or r["dia"] in wanted}
     dias = None if days is None else [int(d.strftime("%Y%m%d")) for d in days]
     target = {r["dia"]: r for r in _rows(dw.execute((folder / "warehouse_daily.sql").read_text(), {"dias": dias}))}
     offending = []

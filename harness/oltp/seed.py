@@ -131,6 +131,10 @@ def seed(scale: float = 0.01, seed: int = 42, *, end_date: dt.date = DEFAULT_END
             gen = _Generator(rng, n, start_date, end_date, cur, result, progress)
             gen.run()
         conn.commit()
+        # a live shop is analyzed by autovacuum; a freshly generated one must be too, or the first
+        # queries against it (the first load, the reconciliation) are planned on empty statistics
+        conn.execute("ANALYZE")
+        conn.commit()
     result.seconds = time.perf_counter() - started
     return result
 
