@@ -238,7 +238,8 @@ def status(limit: Annotated[int, typer.Option(help="How many recent runs to show
 @app.command()
 def quality(run_id: Annotated[Optional[int], typer.Option(help="Attach results to this run; default: the latest run.")] = None,
             check: Annotated[Optional[list[str]], typer.Option(help="Only these checks (repeatable).")] = None) -> None:
-    """Run the quality checks (database/checks/*.sql plus shop-vs-warehouse reconciliation and freshness).
+    """Run the quality checks (database/checks/*.sql plus shop-vs-warehouse reconciliation and freshness)
+    over every day of the warehouse; load-daily runs the same checks over the days it changed only.
 
     Exit code 3 when a blocking check fails; failing rows are kept in dq.check_failed_row."""
     from harness import errors, load, quality as quality_mod
