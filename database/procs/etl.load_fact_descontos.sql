@@ -19,7 +19,7 @@
 --   without discount, lines absent from fact_vendas (rejected there), lines unchanged, and lines
 --   whose discount went to 0 (these also appear in rows_deleted).
 -- Bulk path: when fact_descontos is empty (first load, rebuild) its foreign keys and secondary
---   indexes come off for the MERGE and go back validated once (etl.suspend/restore_fact_definitions).
+--   indexes come off for the MERGE and go back validated once (etl.bulk_load_begin / _end).
 -- Rerun: same staging rows change nothing.  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_fact_descontos(p_run_id bigint, p_watermark_to timestamptz,
                                                     p_reprocess_from date DEFAULT NULL,
@@ -37,7 +37,7 @@ DECLARE
     v_bulk     boolean;
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
-    CALL etl.restore_fact_definitions('fact.fact_descontos');  -- heals a suspension left committed
+    CALL etl.bulk_load_end('fact.fact_descontos');  -- heals a suspension left committed
     ANALYZE stg.order_lines;
 
     SELECT count(*) INTO v_read FROM stg.order_lines;
@@ -53,7 +53,7 @@ BEGIN
     -- bulk path when the fact is empty: keys and indexes off, then back and validated once
     v_bulk := NOT EXISTS (SELECT 1 FROM fact.fact_descontos);
     IF v_bulk THEN
-        CALL etl.suspend_fact_definitions('fact.fact_descontos', p_run_id);
+        CALL etl.bulk_load_begin('fact.fact_descontos', p_run_id);
     END IF;
     WITH merged AS (
         MERGE INTO fact.fact_descontos AS t
@@ -91,7 +91,7 @@ BEGIN
       INTO v_inserted, v_updated, v_deleted
       FROM merged AS m;
     IF v_bulk THEN
-        CALL etl.restore_fact_definitions('fact.fact_descontos');
+        CALL etl.bulk_load_end('fact.fact_descontos');
     END IF;
 
     CALL etl.finish_entity(p_run_id, 'fact_descontos', v_started, p_watermark_to,

@@ -43,8 +43,8 @@
 --      valor_total_liquido = bruto - desconto; custo_total = quantity * coalesce(unit_cost, 0);
 --      eh_cancelado = status in (canceled, unavailable) (kept: revenue KPIs filter it).
 --   Bulk path: when fact_vendas is empty before the MERGE (the first load, a rebuild), its foreign
---      keys and secondary indexes are taken off (etl.suspend_fact_definitions) and put back after
---      it (etl.restore_fact_definitions: each key validated once over the table, indexes built
+--      keys and secondary indexes are taken off (etl.bulk_load_begin) and put back after
+--      it (etl.bulk_load_end: each key validated once over the table, indexes built
 --      once), in this transaction; the result is the same table, checked the same.
 --   6. watermark and audit row (etl.finish_entity): rows_read = stg.order_lines rows;
 --      unchanged = read - inserted - updated - rejected (includes dedup losers).
@@ -69,7 +69,7 @@ DECLARE
     v_bulk     boolean;
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
-    CALL etl.restore_fact_definitions('fact.fact_vendas');  -- heals a suspension left committed
+    CALL etl.bulk_load_end('fact.fact_vendas');  -- heals a suspension left committed
     ANALYZE stg.order_lines;
     ANALYZE stg.deleted_rows;
     SELECT min(d.data), max(d.data) INTO v_min_date, v_max_date FROM dim.dim_data AS d WHERE d.data_sk > 0;
@@ -171,7 +171,7 @@ BEGIN
     -- 5. MERGE (bulk path when the fact is empty)
     v_bulk := NOT EXISTS (SELECT 1 FROM fact.fact_vendas);
     IF v_bulk THEN
-        CALL etl.suspend_fact_definitions('fact.fact_vendas', p_run_id);
+        CALL etl.bulk_load_begin('fact.fact_vendas', p_run_id);
     END IF;
     WITH merged AS (
         MERGE INTO fact.fact_vendas AS t
@@ -240,7 +240,7 @@ BEGIN
       INTO v_inserted, v_updated
       FROM merged AS m;
     IF v_bulk THEN
-        CALL etl.restore_fact_definitions('fact.fact_vendas');
+        CALL etl.bulk_load_end('fact.fact_vendas');
     END IF;
 
     -- 6. watermark + audit

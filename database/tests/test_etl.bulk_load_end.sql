@@ -1,10 +1,10 @@
--- etl.restore_fact_definitions: puts back exactly what suspend took off (same definitions), validates
+-- etl.bulk_load_end: puts back exactly what suspend took off (same definitions), validates
 -- every foreign key over the rows loaded meanwhile (an orphan fails the call), is a no-op when nothing
 -- is saved, and the fact loads heal a suspension left committed.
 BEGIN;
 SELECT plan(7);
 
-SELECT is_procedure('etl', 'restore_fact_definitions', ARRAY['regclass'], 'signature');
+SELECT is_procedure('etl', 'bulk_load_end', ARRAY['regclass'], 'signature');
 
 CREATE TEMP TABLE defs_before AS
 SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'fact.fact_vendas'::regclass
@@ -15,27 +15,27 @@ SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'fac
 UNION ALL
 SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'fact.fact_vendas'::regclass;
 
-CALL etl.restore_fact_definitions('fact.fact_vendas');
+CALL etl.bulk_load_end('fact.fact_vendas');
 SELECT set_eq('SELECT def FROM defs_now', 'SELECT def FROM defs_before', 'nothing saved: nothing changes');
 
 INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE VALUES (970101, 'test', 'test');
-CALL etl.suspend_fact_definitions('fact.fact_vendas', 970101);
+CALL etl.bulk_load_begin('fact.fact_vendas', 970101);
 INSERT INTO fact.fact_vendas (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk, equipe_sk,
                               regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida, quantidade_devolvida,
                               preco_unitario, valor_bruto, valor_desconto, valor_total_liquido, custo_total, valor_frete,
                               inserted_run_id)
 VALUES ('X1', 'P1', 1, -1, 987654, -1, -1, -1, -1, -1, 'delivered', false, 1, 0, 1, 1, 0, 1, 0, 0, 970101);
-SELECT throws_ok($$CALL etl.restore_fact_definitions('fact.fact_vendas')$$, '23503', NULL,
+SELECT throws_ok($$CALL etl.bulk_load_end('fact.fact_vendas')$$, '23503', NULL,
                  'a row loaded while the keys were off that breaks one makes the restore fail');
 UPDATE fact.fact_vendas SET cliente_sk = -1 WHERE item_pedido_id = 'X1';
-CALL etl.restore_fact_definitions('fact.fact_vendas');
+CALL etl.bulk_load_end('fact.fact_vendas');
 SELECT set_eq('SELECT def FROM defs_now', 'SELECT def FROM defs_before',
               'restored: the same foreign keys and indexes, definition for definition');
 SELECT is((SELECT count(*)::integer FROM ctl.suspended_definition), 0, 'nothing left saved');
 DELETE FROM fact.fact_vendas WHERE item_pedido_id = 'X1';
 
 -- a suspension left committed (simulated: saved, never restored) is healed by the next fact load
-CALL etl.suspend_fact_definitions('fact.fact_vendas', 970101);
+CALL etl.bulk_load_begin('fact.fact_vendas', 970101);
 TRUNCATE stg.order_lines, stg.deleted_rows;
 INSERT INTO stg.order_lines (order_item_id, order_id, line_number, product_id, seller_id, customer_id, status, ordered_at,
                              discount_id, quantity, unit_price, unit_cost, discount_amount, freight_value,

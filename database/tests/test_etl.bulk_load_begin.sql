@@ -1,10 +1,10 @@
--- etl.suspend_fact_definitions: only for the two fact tables, only when empty; saves and drops exactly
--- the outgoing foreign keys and non-unique indexes (the primary key stays); etl_writer may call it
--- but cannot touch the saved definitions.
+-- etl.bulk_load_begin: only for the tables with a bulk path; saves and drops exactly the outgoing
+-- foreign keys, exclusion constraints and non-unique indexes (the primary key stays); etl_writer may
+-- call it but cannot touch the saved definitions.
 BEGIN;
 SELECT plan(9);
 
-SELECT is_procedure('etl', 'suspend_fact_definitions', ARRAY['regclass', 'bigint'], 'signature');
+SELECT is_procedure('etl', 'bulk_load_begin', ARRAY['regclass', 'bigint'], 'signature');
 
 CREATE TEMP TABLE expected AS
 SELECT conname AS object_name, 'foreign_key' AS kind FROM pg_constraint
@@ -15,20 +15,11 @@ WHERE i.indrelid = 'fact.fact_vendas'::regclass AND NOT i.indisunique;
 SELECT cmp_ok((SELECT count(*) FROM expected WHERE kind = 'foreign_key'), '=', 7::bigint,
               'fact_vendas has its 7 foreign keys before');
 
-SELECT throws_ok($$CALL etl.suspend_fact_definitions('dim.dim_cliente', NULL)$$, '22023', NULL,
-                 'refused for a table that is not a fact with a bulk path');
+SELECT throws_ok($$CALL etl.bulk_load_begin('dim.dim_equipe', NULL)$$, '22023', NULL,
+                 'refused for a table without a bulk path');
 
 INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE VALUES (970001, 'test', 'test');
-INSERT INTO fact.fact_vendas (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk, equipe_sk,
-                              regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida, quantidade_devolvida,
-                              preco_unitario, valor_bruto, valor_desconto, valor_total_liquido, custo_total, valor_frete,
-                              inserted_run_id)
-VALUES ('X1', 'P1', 1, -1, -1, -1, -1, -1, -1, -1, 'delivered', false, 1, 0, 1, 1, 0, 1, 0, 0, 970001);
-SELECT throws_ok($$CALL etl.suspend_fact_definitions('fact.fact_vendas', 970001)$$, '55000', NULL,
-                 'refused while the table holds rows (nothing may enter unchecked)');
-DELETE FROM fact.fact_vendas WHERE item_pedido_id = 'X1';
-
-CALL etl.suspend_fact_definitions('fact.fact_vendas', 970001);
+CALL etl.bulk_load_begin('fact.fact_vendas', 970001);
 SELECT set_eq($$SELECT object_name::text, kind FROM ctl.suspended_definition WHERE table_name = 'fact.fact_vendas'::regclass$$,
               $$SELECT object_name::text, kind FROM expected$$,
               'every foreign key and non-unique index is saved');
@@ -40,6 +31,11 @@ SELECT ok(NOT has_table_privilege('etl_writer', 'ctl.suspended_definition', 'DEL
           'etl_writer cannot remove or edit saved definitions');
 SELECT ok(NOT has_table_privilege('etl_writer', 'ctl.suspended_definition', 'INSERT'),
           'etl_writer cannot plant a definition for the owner to run');
+
+-- a type-2 dimension (only its unknown member in it): the no-overlap exclusion constraint comes off
+CALL etl.bulk_load_begin('dim.dim_cliente', 970001);
+SELECT ok(EXISTS (SELECT 1 FROM ctl.suspended_definition WHERE table_name = 'dim.dim_cliente'::regclass
+                  AND kind = 'exclusion'), 'the exclusion constraint of dim_cliente is saved as one');
 
 SELECT * FROM finish();
 ROLLBACK;
