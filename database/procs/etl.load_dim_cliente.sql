@@ -33,7 +33,8 @@
 --   version valid on their order day (cliente_sk, regiao_sk; fact_descontos.cliente_sk follows);
 --   their days go to ctl.agg_refresh_pending (refreshed by the fact_vendas load). This covers a
 --   backdated (late-arriving) change: facts already loaded after its effective day move to it.
--- Audit: read = inserted + updated + unchanged + rejected (one action per staged row).
+-- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
+--   (fact_vendas lines) (one action per staged row).
 -- Rerun: same staging rows change nothing (states already applied are skipped; no version, no
 --   re-binding).  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_dim_cliente(p_run_id bigint, p_watermark_to timestamptz,
@@ -50,6 +51,7 @@ DECLARE
     v_updated  bigint := 0;
     v_count    bigint;
     v_rodadas  integer;
+    v_revinculados bigint;
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
     ANALYZE stg.customers;  -- can be large (first load): let the planner see its size
@@ -187,6 +189,7 @@ BEGIN
        SET cliente_sk = r.cliente_sk, regiao_sk = r.regiao_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_cliente AS r
      WHERE f.item_pedido_id = r.item_pedido_id;
+    GET DIAGNOSTICS v_revinculados = ROW_COUNT;
     UPDATE fact.fact_descontos AS f
        SET cliente_sk = r.cliente_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_cliente AS r
@@ -199,6 +202,9 @@ BEGIN
 
     CALL etl.finish_entity(p_run_id, 'dim_cliente', v_started, p_watermark_to,
                            v_read, v_inserted, v_updated, 0, v_rejected);
+    UPDATE audit.etl_run_entity AS e
+       SET rows_rebound = e.rows_rebound + v_revinculados
+     WHERE e.run_id = p_run_id AND e.entity = 'dim_cliente' AND v_revinculados > 0;
 END
 $$;
 

@@ -31,7 +31,8 @@
 --   valid on their order day (produto_sk; fact_descontos follows); their days go to
 --   ctl.agg_refresh_pending (the aggregate groups by the version's categoria). A backdated change
 --   thus moves the facts already loaded after its effective day.
--- Audit: read = inserted + updated + unchanged + rejected.
+-- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
+--   (fact_vendas lines).
 -- Rerun: same staging rows change nothing (states already applied are skipped).  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_dim_produto(p_run_id bigint, p_watermark_to timestamptz,
                                                  p_reprocess_from date DEFAULT NULL,
@@ -47,6 +48,7 @@ DECLARE
     v_updated  bigint := 0;
     v_count    bigint;
     v_rodadas  integer;
+    v_revinculados bigint;
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
 
@@ -184,6 +186,7 @@ BEGIN
        SET produto_sk = r.produto_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_produto AS r
      WHERE f.item_pedido_id = r.item_pedido_id;
+    GET DIAGNOSTICS v_revinculados = ROW_COUNT;
     UPDATE fact.fact_descontos AS f
        SET produto_sk = r.produto_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_produto AS r
@@ -202,6 +205,9 @@ BEGIN
 
     CALL etl.finish_entity(p_run_id, 'dim_produto', v_started, p_watermark_to,
                            v_read, v_inserted, v_updated, 0, v_rejected);
+    UPDATE audit.etl_run_entity AS e
+       SET rows_rebound = e.rows_rebound + v_revinculados
+     WHERE e.run_id = p_run_id AND e.entity = 'dim_produto' AND v_revinculados > 0;
 END
 $$;
 

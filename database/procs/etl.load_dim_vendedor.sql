@@ -29,7 +29,8 @@
 --   order day (vendedor_sk, equipe_sk; fact_descontos.vendedor_sk follows; their days go to
 --   ctl.agg_refresh_pending); fact.fact_metas rows get the version valid on the first day of
 --   their month (vendedor_sk, equipe_sk). A backdated change thus moves facts already loaded.
--- Audit: read = inserted + updated + unchanged + rejected.  Rerun: no change (states already
+-- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
+--   (fact_vendas lines and fact_metas goals).  Rerun: no change (states already
 --   applied are skipped).  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_dim_vendedor(p_run_id bigint, p_watermark_to timestamptz,
                                                   p_reprocess_from date DEFAULT NULL,
@@ -45,6 +46,7 @@ DECLARE
     v_updated  bigint := 0;
     v_count    bigint;
     v_rodadas  integer;
+    v_revinculados bigint;
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
 
@@ -175,6 +177,7 @@ BEGIN
        SET vendedor_sk = r.vendedor_sk, equipe_sk = r.equipe_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_vendedor AS r
      WHERE f.item_pedido_id = r.item_pedido_id;
+    GET DIAGNOSTICS v_revinculados = ROW_COUNT;
     UPDATE fact.fact_descontos AS f
        SET vendedor_sk = r.vendedor_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_vendedor AS r
@@ -191,9 +194,14 @@ BEGIN
       JOIN dim.dim_vendedor AS v ON v.vendedor_id = k.seller_id
      WHERE m.vendedor_id = k.seller_id AND m.mes >= v.valido_de AND m.mes < v.valido_ate
        AND (m.vendedor_sk, m.equipe_sk) IS DISTINCT FROM (v.vendedor_sk, v.equipe_sk);
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_revinculados := v_revinculados + v_count;
 
     CALL etl.finish_entity(p_run_id, 'dim_vendedor', v_started, p_watermark_to,
                            v_read, v_inserted, v_updated, 0, v_rejected);
+    UPDATE audit.etl_run_entity AS e
+       SET rows_rebound = e.rows_rebound + v_revinculados
+     WHERE e.run_id = p_run_id AND e.entity = 'dim_vendedor' AND v_revinculados > 0;
 END
 $$;
 
