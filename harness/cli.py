@@ -138,12 +138,13 @@ def _progress():
 
 def _print_summary(summary) -> None:
     table = Table(title=f"run {summary.run_id}: {summary.status} in {summary.seconds:.2f}s")
-    for col in ("entity", "read", "inserted", "updated", "deleted", "unchanged", "rejected", "seconds"):
+    # rebound: fact rows a type-2 dimension load moved to another version of their key
+    for col in ("entity", "read", "inserted", "updated", "deleted", "unchanged", "rejected", "rebound", "seconds"):
         table.add_column(col, justify="left" if col == "entity" else "right", no_wrap=True,
                          overflow="fold" if col == "entity" else "ellipsis")
     for row in summary.entities:
         table.add_row(row["entity"], *(str(row[k]) for k in ("rows_read", "rows_inserted", "rows_updated",
-                      "rows_deleted", "rows_unchanged", "rows_rejected", "seconds")))
+                      "rows_deleted", "rows_unchanged", "rows_rejected", "rows_rebound", "seconds")))
     out.print(table)
 
 

@@ -229,7 +229,7 @@ def _summary(run_id: int, started: float) -> RunSummary:
     with db.connect("dw", "etl") as dw:
         status = dw.execute("SELECT status FROM audit.etl_run WHERE run_id = %s", (run_id,)).fetchone()[0]
         cur = dw.execute(
-            "SELECT entity, rows_read, rows_inserted, rows_updated, rows_deleted, rows_unchanged, rows_rejected, "
+            "SELECT entity, rows_read, rows_inserted, rows_updated, rows_deleted, rows_unchanged, rows_rejected, rows_rebound, "
             "round(extract(epoch FROM finished_at - started_at)::numeric, 3) AS seconds "
             "FROM audit.etl_run_entity WHERE run_id = %s ORDER BY finished_at", (run_id,))
         cols = [c.name for c in cur.description]
@@ -359,7 +359,7 @@ def status(limit: int = 10) -> dict:
         }
         last = result["runs"][0]["run_id"] if result["runs"] else None
         result["entities"] = rows(
-            "SELECT entity, rows_read, rows_inserted, rows_updated, rows_deleted, rows_unchanged, rows_rejected, "
+            "SELECT entity, rows_read, rows_inserted, rows_updated, rows_deleted, rows_unchanged, rows_rejected, rows_rebound, "
             "round(extract(epoch FROM finished_at - started_at)::numeric, 3) AS seconds "
             "FROM audit.etl_run_entity WHERE run_id = %s ORDER BY finished_at", (last,)) if last else []
     return result

@@ -45,9 +45,12 @@ def current_state(query: str) -> str:
 
 
 def warehouse(conn: psycopg.Connection, history: bool = True) -> dict[str, tuple[int, str]]:
-    """history=False compares what a warehouse rebuilt from the shop's latest state can know:
-    the shop keeps no history, so a rebuild has one version per key where incremental loads
-    that saw changes have several (docs/scd2.md)."""
+    """history=True (the default) compares every version and the version each fact is bound to.
+    Since oltp V002 the shop keeps a change log of customers, products and sellers, and a
+    warehouse rebuilt from it reproduces the history of an incremental one (docs/scd2.md), so
+    that is the comparison a rebuild must pass. history=False compares the current state only:
+    what a rebuild can know when the change log does not cover the period (a shop migrated to
+    V002 after the warehouse had already recorded versions, or a truncated change log)."""
     out = {}
     for name, query in WAREHOUSE.items():
         query = query if history else current_state(query)

@@ -68,9 +68,17 @@ def test_sample_imports_with_independently_counted_rows_and_reimports_idempotent
                "NOT (unit_cost BETWEEN list_price * 0.55 - 0.01 AND list_price * 0.75 + 0.01)") == 0  # rounding
     assert one("SELECT count(*) FROM shop.sales_targets") > 0
 
+    # the change log (oltp V002) holds one state per imported customer, product and seller
+    for table, key in (("customers", "customer_id"), ("products", "product_id"), ("sellers", "seller_id")):
+        assert one(f"SELECT count(*) FROM shop.{table}_history") == one(f"SELECT count(*) FROM shop.{table}") > 0
+        assert one(f"SELECT count(*) FROM shop.{table} t LEFT JOIN shop.{table}_history h USING ({key}) "
+                   "WHERE h.updated_at IS DISTINCT FROM t.updated_at") == 0
+    logged = one("SELECT count(*) FROM shop.customers_history")
+
     before = checksums()
     again = olist.import_olist(SAMPLE)
     assert checksums() == before
+    assert one("SELECT count(*) FROM shop.customers_history") == logged  # nothing changed, nothing logged
     assert all(t.inserted == 0 and t.updated == 0 for t in again.tables.values())
     assert again.tables["orders"].unchanged == len(orders)
     result = CliRunner().invoke(app, ["oltp", "import-olist", str(SAMPLE)])

@@ -130,6 +130,10 @@ def test_seed_refuses_a_shop_with_data_unless_replace(fresh_dbs):
     after = checksums()
     assert after["orders"] != before["orders"]
     assert one("SELECT count(*) FROM shop.deleted_rows") == 0  # TRUNCATE leaves no tombstones
+    # the change log was emptied with the shop: one state per row of the new shop, numbered from 1
+    for table in ("customers", "products", "sellers"):
+        assert one(f"SELECT count(*) FROM shop.{table}_history") == one(f"SELECT count(*) FROM shop.{table}")
+        assert one(f"SELECT min(history_id) FROM shop.{table}_history") == 1
 
 
 def test_scale_out_of_range_is_an_error(fresh_dbs):

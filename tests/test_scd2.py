@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from psycopg import sql
 
 from harness import db, load
 from tests import fingerprint, shopdata
@@ -87,3 +88,108 @@ def test_rerun_and_reprocess_create_no_version_and_change_nothing(changed):
     with db.connect("dw", "admin") as conn:
         assert fingerprint.warehouse(conn) == before
     assert warehouse_daily() == shop_daily()
+
+
+# ---------------------------------------------------------------- several changes in one window
+# With the shop's change log (oltp V002) one extraction holds every state a key went through:
+# a seller moves T1 -> T2 -> T1 and a customer SP -> PR -> BA, each twice inside the month
+# already loaded. One dimension reprocess (one extraction) must open a version per state.
+FIRST, SECOND = date(2024, 11, 13), date(2024, 11, 16)
+
+
+@pytest.fixture
+def changed_twice(fresh_dbs):
+    with db.connect("oltp", "owner") as conn:
+        shopdata.fill(conn)
+    load.load_daily()
+    for day, team, state, city in ((FIRST, "T2", "PR", "Londrina"), (SECOND, "T1", "BA", "Salvador")):
+        stamp = f"{day} 12:00-03"
+        shop_exec("UPDATE shop.sellers SET team_id = %s, updated_at = %s WHERE seller_id = 'S1'", (team, stamp))
+        shop_exec("UPDATE shop.customers SET state = %s, city = %s, updated_at = %s WHERE customer_id = 'C1'",
+                  (state, city, stamp))
+    with db.connect("oltp", "admin") as conn:
+        assert conn.execute("SELECT count(*) FROM shop.sellers_history WHERE seller_id = 'S1'").fetchone()[0] == 3
+    load.reprocess(FIRST, SECOND, entity="dim_vendedor")
+    load.reprocess(FIRST, SECOND, entity="dim_cliente")
+    summary = load.load_daily()
+    assert summary.status == "succeeded", [c.check.name for c in summary.failed_checks]
+    return summary
+
+
+def test_two_changes_in_one_window_give_two_versions_and_bind_each_sale_to_its_day(changed_twice):
+    assert warehouse_daily() == shop_daily()
+    assert dw_query("SELECT versao, equipe_id, valido_de::text, valido_ate::text FROM dim.dim_vendedor "
+                    "WHERE vendedor_id = 'S1' ORDER BY versao") == [
+        (1, "T1", "-infinity", str(FIRST)), (2, "T2", str(FIRST), str(SECOND)), (3, "T1", str(SECOND), "infinity")]
+    assert dw_query("SELECT versao, uf, valido_de::text FROM dim.dim_cliente WHERE cliente_id = 'C1' ORDER BY versao") == [
+        (1, "SP", "-infinity"), (2, "PR", str(FIRST)), (3, "BA", str(SECOND))]
+    # independent: the shop's lines of S1 and C1 by side of the changes, against the mart "as it was"
+    with db.connect("oltp", "admin") as conn:
+        def by_period(column, key):
+            return {r[0]: r[1] for r in conn.execute(f"""
+                SELECT CASE WHEN d < %s THEN 1 WHEN d < %s THEN 2 ELSE 3 END, sum(net)
+                FROM (SELECT (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date AS d,
+                             i.quantity * i.unit_price - i.discount_amount AS net
+                      FROM shop.orders o JOIN shop.order_items i USING (order_id)
+                      WHERE {column} = %s AND o.status NOT IN ('canceled', 'unavailable')) x
+                GROUP BY 1""", (FIRST, SECOND, key)).fetchall()}
+        seller_want, customer_want = by_period("coalesce(i.seller_id, o.seller_id)", "S1"), by_period("o.customer_id", "C1")
+    assert set(seller_want) == {1, 2, 3} and set(customer_want) == {1, 2, 3}, "sales on every side of both changes"
+    seller_got = dict(dw_query("""SELECT v.versao, sum(f.valor_total_liquido) FROM fact.fact_vendas f
+                                  JOIN dim.dim_vendedor v USING (vendedor_sk)
+                                  WHERE v.vendedor_id = 'S1' AND NOT f.eh_cancelado GROUP BY 1"""))
+    assert seller_got == seller_want
+    got = dict(dw_query("SELECT equipe_id, sum(valor_total_liquido) FROM mart.vw_vendas "
+                        "WHERE vendedor_id = 'S1' AND NOT eh_cancelado GROUP BY 1"))
+    assert got == {"T1": seller_want[1] + seller_want[3], "T2": seller_want[2]}
+    customer_got = dict(dw_query("""SELECT c.versao, sum(f.valor_total_liquido) FROM fact.fact_vendas f
+                                    JOIN dim.dim_cliente c USING (cliente_sk)
+                                    WHERE c.cliente_id = 'C1' AND NOT f.eh_cancelado GROUP BY 1"""))
+    assert customer_got == customer_want
+    regions = dw_query("""SELECT r.regiao_id, sum(f.valor_total_liquido) FROM fact.fact_vendas f
+                          JOIN dim.dim_cliente c USING (cliente_sk) JOIN dim.dim_regiao r ON r.regiao_sk = f.regiao_sk
+                          WHERE c.cliente_id = 'C1' AND NOT f.eh_cancelado GROUP BY 1""")
+    assert dict(regions) == {"SE": customer_want[1], "S": customer_want[2], "NE": customer_want[3]}
+    # the re-bound facts are counted in the audit of the dimension loads that moved them
+    rebound = dict(dw_query("SELECT entity, sum(rows_rebound) FROM audit.etl_run_entity "
+                            "WHERE entity IN ('dim_vendedor', 'dim_cliente') GROUP BY 1"))
+    assert rebound["dim_vendedor"] == dw_query("SELECT count(*) FROM fact.fact_vendas f JOIN dim.dim_vendedor v "
+                                               "USING (vendedor_sk) WHERE v.vendedor_id = 'S1' AND v.versao > 1")[0][0]
+    assert rebound["dim_cliente"] > 0
+    assert dw_query("SELECT count(*) FROM ctl.agg_refresh_pending") == [(0,)]
+    assert dw_query("""SELECT count(*) FROM (SELECT vendedor_sk, sum(valor_total_liquido) FROM fact.fact_vendas
+                       WHERE NOT eh_cancelado GROUP BY 1 EXCEPT
+                       SELECT vendedor_sk, sum(valor_total_liquido) FROM mart.agg_vendas_diarias GROUP BY 1) x""") == [(0,)]
+
+
+def test_with_history_a_rerun_a_reprocess_and_a_rebuild_from_the_shop_change_nothing(changed_twice, template_dbs,
+                                                                                    monkeypatch):
+    with db.connect("dw", "admin") as conn:
+        before_raw = fingerprint.raw_tables(conn)
+        before = fingerprint.warehouse(conn)
+    second = load.load_daily()
+    with db.connect("dw", "admin") as conn:
+        assert fingerprint.raw_tables(conn) == before_raw
+    assert all(e["rows_inserted"] == e["rows_updated"] == e["rows_deleted"] == e["rows_rebound"] == 0
+               for e in second.entities)
+    load.reprocess(date(2024, 11, 1), date(2024, 11, 30))
+    for entity in ("dim_vendedor", "dim_cliente", "dim_produto"):  # the whole change log again
+        load.reprocess(FIRST, SECOND, entity=entity)
+    with db.connect("dw", "admin") as conn:
+        assert fingerprint.warehouse(conn) == before
+    assert warehouse_daily() == shop_daily()
+    # a warehouse rebuilt from the shop (one load, the whole change log at once) has the same history
+    rebuild = f"{db.database_name('dw', db.load_settings())}_rebuild"
+    with db.connect("postgres", "admin", autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER dw_owner").format(
+            sql.Identifier(rebuild), sql.Identifier(template_dbs[0])))
+    try:
+        with monkeypatch.context() as m:
+            m.setenv("HARNESS_DW_DB", rebuild)
+            assert load.load_daily().status == "succeeded"
+            with db.connect("dw", "admin") as conn:
+                rebuilt = fingerprint.warehouse(conn)
+    finally:
+        with db.connect("postgres", "admin", autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(rebuild)))
+    assert [t for t in before if before[t] != rebuilt[t]] == []

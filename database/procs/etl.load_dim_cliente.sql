@@ -7,14 +7,18 @@
 -- Tracked (type 2): cidade, uf, regiao_id (regiao_sk), segmento.  Type 1 (overwritten on every
 --   version of the key): cliente_unico_id, nome.
 -- Effective date of a change: the staged row's updated_at as a date in America/Sao_Paulo (the
---   day fact_vendas.data_sk uses). The shop keeps only the latest state, so one extraction shows
---   the last state per key: changes between two loads collapse into one version (docs/scd2.md).
+--   day fact_vendas.data_sk uses). The extraction reads the shop's change log
+--   (shop.customers_history, oltp V002): every state written in the window, numbered by
+--   history_id, so several changes between two loads give several versions (docs/scd2.md).
 -- Screens (audit.rejected_rows, entity 'dim_cliente'): null_key (customer_id NULL), reserved_key
 --   (customer_id = '-1'). Blank/NULL name is kept as 'Não informado' (not a rejection).
 -- References: regiao_sk from dim.dim_regiao by region_id; unknown region -> inferred region;
 --   NULL region_id -> unknown member -1.
--- Load: dedup by customer_id (latest updated_at wins; losers count as unchanged), compared with
---   the current version (eh_atual):
+-- Load: the staged states of a key are applied one at a time in write order (history_id), in
+--   rounds (round n = the n-th state of every key), skipping the states the key already applied
+--   (history_id <= origem_historico_id of its current version) and repeats of the previous state;
+--   of staged rows without a history_id only the latest (updated_at) counts, the others are
+--   unchanged. Each state is compared with the key's current version:
 --   new key                       -> first version [-infinity, infinity)              (inserted)
 --   current version is inferred   -> completed in place, stays the first version      (updated)
 --   tracked change, effective day after the current version's valido_de
@@ -23,13 +27,16 @@
 --     or a source dated back) -> the current version is corrected in place            (updated)
 --   only type-1 change            -> every version of the key overwritten             (updated)
 --   nothing changed               -> nothing written                                  (unchanged)
--- Re-binding: for every key whose tracked attributes changed, fact.fact_vendas lines of that key
+-- Re-binding (after all rounds): for every key whose tracked attributes changed, fact.fact_vendas
+--   lines of that key
 --   whose order day now falls in another version (or whose version's region changed) get the
 --   version valid on their order day (cliente_sk, regiao_sk; fact_descontos.cliente_sk follows);
 --   their days go to ctl.agg_refresh_pending (refreshed by the fact_vendas load). This covers a
 --   backdated (late-arriving) change: facts already loaded after its effective day move to it.
--- Audit: read = inserted + updated + unchanged + rejected (one action per staged row).
--- Rerun: same staging rows change nothing (no version, no re-binding).  Does not commit.
+-- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
+--   (fact_vendas lines) (one action per staged row).
+-- Rerun: same staging rows change nothing (states already applied are skipped; no version, no
+--   re-binding).  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_dim_cliente(p_run_id bigint, p_watermark_to timestamptz,
                                                  p_reprocess_from date DEFAULT NULL,
                                                  p_reprocess_to date DEFAULT NULL)
@@ -40,9 +47,11 @@ DECLARE
     v_started  timestamptz := clock_timestamp();
     v_read     bigint;
     v_rejected bigint;
-    v_inserted bigint;
-    v_updated  bigint;
+    v_inserted bigint := 0;
+    v_updated  bigint := 0;
     v_count    bigint;
+    v_rodadas  integer;
+    v_revinculados bigint;
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
     ANALYZE stg.customers;  -- can be large (first load): let the planner see its size
@@ -59,70 +68,109 @@ BEGIN
     WHERE s.customer_id IS NULL OR s.customer_id = '-1';
     GET DIAGNOSTICS v_rejected = ROW_COUNT;
 
-    -- one row per staged key with what to do with it
-    IF to_regclass('pg_temp.etl_scd_cliente') IS NOT NULL THEN
-        DROP TABLE pg_temp.etl_scd_cliente;  -- a second call in the same transaction
+    -- the states to apply: per key in write order (history_id), without those the key already
+    -- applied (history_id <= the current version's origem_historico_id: the window's overlap, a
+    -- reprocess) and without a repeat of the state before it (an update that changed nothing the
+    -- warehouse keeps); of staged rows without a history_id only the latest (updated_at) counts,
+    -- after the change-log states; rodada = position of the state in its key's sequence
+    IF to_regclass('pg_temp.etl_fila_cliente') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_fila_cliente;  -- a second call in the same transaction
     END IF;
-    CREATE TEMPORARY TABLE etl_scd_cliente ON COMMIT DROP AS
-    SELECT s.*, c.cliente_sk AS atual_sk, c.versao AS atual_versao,
-           CASE WHEN c.cliente_sk IS NULL THEN 'nova_chave'
-                WHEN c.inferido THEN 'inferido_completado'
-                WHEN (c.cidade, c.uf, c.regiao_id, c.regiao_sk, c.segmento)
-                     IS DISTINCT FROM (s.city, s.state, s.region_id, s.regiao_sk, s.segment)
-                    THEN CASE WHEN s.efetivo > c.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
-                WHEN (c.cliente_unico_id, c.nome) IS DISTINCT FROM (s.customer_unique_id, s.nome) THEN 'tipo1'
-                ELSE 'igual' END AS acao
-    FROM (SELECT d.*, coalesce(r.regiao_sk, -1) AS regiao_sk
-          FROM (SELECT DISTINCT ON (x.customer_id) x.customer_id, x.customer_unique_id,
+    CREATE TEMPORARY TABLE etl_fila_cliente ON COMMIT DROP AS
+    SELECT q.*, row_number() OVER (PARTITION BY q.customer_id ORDER BY q.seq) AS rodada
+    FROM (SELECT p.*,
+                 (p.customer_unique_id, p.nome, p.city, p.state, p.region_id, p.segment) IS NOT DISTINCT FROM
+                 (lag(p.customer_unique_id) OVER w, lag(p.nome) OVER w, lag(p.city) OVER w, lag(p.state) OVER w,
+                  lag(p.region_id) OVER w, lag(p.segment) OVER w) AND lag(p.seq) OVER w IS NOT NULL AS repetido
+          FROM (SELECT x.customer_id, x.customer_unique_id,
                        coalesce(nullif(btrim(x.name), ''), 'Não informado') AS nome,
-                       x.city, x.state, x.region_id, x.segment,
-                       (coalesce(x.updated_at, p_watermark_to, now()) AT TIME ZONE 'America/Sao_Paulo')::date AS efetivo
-                FROM stg.customers AS x
-                WHERE x.customer_id IS NOT NULL AND x.customer_id <> '-1'
-                ORDER BY x.customer_id, x.updated_at DESC NULLS LAST) AS d
-          LEFT JOIN dim.dim_regiao AS r ON r.regiao_id = d.region_id) AS s
-    LEFT JOIN dim.dim_cliente AS c ON c.cliente_id = s.customer_id AND c.eh_atual;
+                       x.city, x.state, x.region_id, x.segment, coalesce(r.regiao_sk, -1) AS regiao_sk, x.history_id,
+                       (coalesce(x.updated_at, p_watermark_to, now()) AT TIME ZONE 'America/Sao_Paulo')::date AS efetivo,
+                       row_number() OVER (PARTITION BY x.customer_id ORDER BY x.history_id, x.updated_at) AS seq
+                FROM (SELECT y.*, row_number() OVER (PARTITION BY y.customer_id, y.history_id IS NULL
+                                                     ORDER BY y.updated_at DESC NULLS LAST) AS ultimo
+                      FROM stg.customers AS y
+                      WHERE y.customer_id IS NOT NULL AND y.customer_id <> '-1') AS x
+                LEFT JOIN dim.dim_regiao AS r ON r.regiao_id = x.region_id
+                LEFT JOIN dim.dim_cliente AS c ON c.cliente_id = x.customer_id AND c.eh_atual
+                WHERE (x.history_id IS NOT NULL OR x.ultimo = 1)
+                  AND (x.history_id IS NULL OR c.origem_historico_id IS NULL OR x.history_id > c.origem_historico_id)) AS p
+          WINDOW w AS (PARTITION BY p.customer_id ORDER BY p.seq)) AS q
+    WHERE NOT q.repetido;
+    SELECT max(f.rodada) INTO v_rodadas FROM pg_temp.etl_fila_cliente AS f;
 
-    -- new keys, in-place updates, and closing the current version of a type-2 change
-    WITH merged AS (
-        MERGE INTO dim.dim_cliente AS t
-        USING (SELECT * FROM pg_temp.etl_scd_cliente AS k WHERE k.acao <> 'igual') AS s
-        ON t.cliente_sk = s.atual_sk
-        WHEN MATCHED AND s.acao = 'nova_versao' THEN
-            UPDATE SET valido_ate = s.efetivo, eh_atual = false, cliente_unico_id = s.customer_unique_id,
-                       nome = s.nome, updated_run_id = p_run_id
-        WHEN MATCHED THEN
-            UPDATE SET cliente_unico_id = s.customer_unique_id, nome = s.nome, cidade = s.city, uf = s.state,
-                       regiao_id = s.region_id, regiao_sk = s.regiao_sk, segmento = s.segment,
-                       inferido = false, updated_run_id = p_run_id
-        WHEN NOT MATCHED THEN
-            INSERT (cliente_id, cliente_unico_id, nome, cidade, uf, regiao_id, regiao_sk, segmento,
-                    inferido, inserted_run_id)
-            VALUES (s.customer_id, s.customer_unique_id, s.nome, s.city, s.state, s.region_id, s.regiao_sk,
-                    s.segment, false, p_run_id)
-        RETURNING merge_action() AS action, s.acao
-    )
-    SELECT count(*) FILTER (WHERE m.action = 'INSERT'),
-           count(*) FILTER (WHERE m.action = 'UPDATE' AND m.acao <> 'nova_versao')
-      INTO v_inserted, v_updated
-      FROM merged AS m;
+    -- keys whose tracked attributes changed (their facts are re-bound below)
+    IF to_regclass('pg_temp.etl_mudou_cliente') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_mudou_cliente;
+    END IF;
+    CREATE TEMPORARY TABLE etl_mudou_cliente (customer_id text PRIMARY KEY) ON COMMIT DROP;
 
-    -- the new versions of type-2 changes (the current one was closed above)
-    INSERT INTO dim.dim_cliente (cliente_id, cliente_unico_id, nome, cidade, uf, regiao_id, regiao_sk, segmento,
-                                 inferido, valido_de, valido_ate, eh_atual, versao, inserted_run_id)
-    SELECT k.customer_id, k.customer_unique_id, k.nome, k.city, k.state, k.region_id, k.regiao_sk, k.segment,
-           false, k.efetivo, 'infinity', true, k.atual_versao + 1, p_run_id
-    FROM pg_temp.etl_scd_cliente AS k
-    WHERE k.acao = 'nova_versao';
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    v_inserted := v_inserted + v_count;
+    -- round n applies the n-th state of every key, each compared with the key's current version
+    FOR v_rodada IN 1 .. coalesce(v_rodadas, 0) LOOP
+        IF to_regclass('pg_temp.etl_scd_cliente') IS NOT NULL THEN
+            DROP TABLE pg_temp.etl_scd_cliente;
+        END IF;
+        CREATE TEMPORARY TABLE etl_scd_cliente ON COMMIT DROP AS
+        SELECT s.*, c.cliente_sk AS atual_sk, c.versao AS atual_versao,
+               CASE WHEN c.cliente_sk IS NULL THEN 'nova_chave'
+                    WHEN c.inferido THEN 'inferido_completado'
+                    WHEN (c.cidade, c.uf, c.regiao_id, c.regiao_sk, c.segmento)
+                         IS DISTINCT FROM (s.city, s.state, s.region_id, s.regiao_sk, s.segment)
+                        THEN CASE WHEN s.efetivo > c.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
+                    WHEN (c.cliente_unico_id, c.nome) IS DISTINCT FROM (s.customer_unique_id, s.nome) THEN 'tipo1'
+                    ELSE 'igual' END AS acao
+        FROM pg_temp.etl_fila_cliente AS s
+        LEFT JOIN dim.dim_cliente AS c ON c.cliente_id = s.customer_id AND c.eh_atual
+        WHERE s.rodada = v_rodada;
 
-    -- type 1: older versions take the untracked attributes too
-    UPDATE dim.dim_cliente AS t
-       SET cliente_unico_id = k.customer_unique_id, nome = k.nome, updated_run_id = p_run_id
-      FROM pg_temp.etl_scd_cliente AS k
-     WHERE k.acao <> 'igual' AND t.cliente_id = k.customer_id AND NOT t.eh_atual
-       AND (t.cliente_unico_id, t.nome) IS DISTINCT FROM (k.customer_unique_id, k.nome);
+        -- new keys, in-place updates, and closing the current version of a type-2 change
+        WITH merged AS (
+            MERGE INTO dim.dim_cliente AS t
+            USING (SELECT * FROM pg_temp.etl_scd_cliente AS k WHERE k.acao <> 'igual') AS s
+            ON t.cliente_sk = s.atual_sk
+            WHEN MATCHED AND s.acao = 'nova_versao' THEN
+                UPDATE SET valido_ate = s.efetivo, eh_atual = false, cliente_unico_id = s.customer_unique_id,
+                           nome = s.nome, updated_run_id = p_run_id
+            WHEN MATCHED THEN
+                UPDATE SET cliente_unico_id = s.customer_unique_id, nome = s.nome, cidade = s.city, uf = s.state,
+                           regiao_id = s.region_id, regiao_sk = s.regiao_sk, segmento = s.segment,
+                           inferido = false, origem_historico_id = coalesce(s.history_id, t.origem_historico_id),
+                           updated_run_id = p_run_id
+            WHEN NOT MATCHED THEN
+                INSERT (cliente_id, cliente_unico_id, nome, cidade, uf, regiao_id, regiao_sk, segmento,
+                        inferido, origem_historico_id, inserted_run_id)
+                VALUES (s.customer_id, s.customer_unique_id, s.nome, s.city, s.state, s.region_id, s.regiao_sk,
+                        s.segment, false, s.history_id, p_run_id)
+            RETURNING merge_action() AS action, s.acao
+        )
+        SELECT v_inserted + count(*) FILTER (WHERE m.action = 'INSERT'),
+               v_updated + count(*) FILTER (WHERE m.action = 'UPDATE' AND m.acao <> 'nova_versao')
+          INTO v_inserted, v_updated
+          FROM merged AS m;
+
+        -- the new versions of type-2 changes (the current one was closed above)
+        INSERT INTO dim.dim_cliente (cliente_id, cliente_unico_id, nome, cidade, uf, regiao_id, regiao_sk, segmento,
+                                     inferido, valido_de, valido_ate, eh_atual, versao, origem_historico_id,
+                                     inserted_run_id)
+        SELECT k.customer_id, k.customer_unique_id, k.nome, k.city, k.state, k.region_id, k.regiao_sk, k.segment,
+               false, k.efetivo, 'infinity', true, k.atual_versao + 1, k.history_id, p_run_id
+        FROM pg_temp.etl_scd_cliente AS k
+        WHERE k.acao = 'nova_versao';
+        GET DIAGNOSTICS v_count = ROW_COUNT;
+        v_inserted := v_inserted + v_count;
+
+        -- type 1: older versions take the untracked attributes too
+        UPDATE dim.dim_cliente AS t
+           SET cliente_unico_id = k.customer_unique_id, nome = k.nome, updated_run_id = p_run_id
+          FROM pg_temp.etl_scd_cliente AS k
+         WHERE k.acao <> 'igual' AND t.cliente_id = k.customer_id AND NOT t.eh_atual
+           AND (t.cliente_unico_id, t.nome) IS DISTINCT FROM (k.customer_unique_id, k.nome);
+
+        INSERT INTO pg_temp.etl_mudou_cliente (customer_id)
+        SELECT k.customer_id FROM pg_temp.etl_scd_cliente AS k
+        WHERE k.acao IN ('nova_versao', 'versao_corrigida', 'inferido_completado')
+        ON CONFLICT (customer_id) DO NOTHING;
+    END LOOP;
 
     -- re-bind the facts of keys whose tracked attributes changed to the version of their order day
     IF to_regclass('pg_temp.etl_revinculo_cliente') IS NOT NULL THEN
@@ -130,18 +178,18 @@ BEGIN
     END IF;
     CREATE TEMPORARY TABLE etl_revinculo_cliente ON COMMIT DROP AS
     SELECT f.item_pedido_id, f.data_sk, v.cliente_sk, v.regiao_sk
-    FROM pg_temp.etl_scd_cliente AS k
+    FROM pg_temp.etl_mudou_cliente AS k
     JOIN dim.dim_cliente AS o ON o.cliente_id = k.customer_id
     JOIN fact.fact_vendas AS f ON f.cliente_sk = o.cliente_sk
     JOIN dim.dim_data AS d ON d.data_sk = f.data_sk
     JOIN dim.dim_cliente AS v ON v.cliente_id = k.customer_id AND d.data >= v.valido_de AND d.data < v.valido_ate
-    WHERE k.acao IN ('nova_versao', 'versao_corrigida', 'inferido_completado')
-      AND (f.cliente_sk, f.regiao_sk) IS DISTINCT FROM (v.cliente_sk, v.regiao_sk);
+    WHERE (f.cliente_sk, f.regiao_sk) IS DISTINCT FROM (v.cliente_sk, v.regiao_sk);
 
     UPDATE fact.fact_vendas AS f
        SET cliente_sk = r.cliente_sk, regiao_sk = r.regiao_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_cliente AS r
      WHERE f.item_pedido_id = r.item_pedido_id;
+    GET DIAGNOSTICS v_revinculados = ROW_COUNT;
     UPDATE fact.fact_descontos AS f
        SET cliente_sk = r.cliente_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_cliente AS r
@@ -154,6 +202,9 @@ BEGIN
 
     CALL etl.finish_entity(p_run_id, 'dim_cliente', v_started, p_watermark_to,
                            v_read, v_inserted, v_updated, 0, v_rejected);
+    UPDATE audit.etl_run_entity AS e
+       SET rows_rebound = e.rows_rebound + v_revinculados
+     WHERE e.run_id = p_run_id AND e.entity = 'dim_cliente' AND v_revinculados > 0;
 END
 $$;
 

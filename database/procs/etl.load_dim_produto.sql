@@ -9,14 +9,20 @@
 --   the line's own unit_cost, so the version tells which catalogue cost held on the sale day).
 --   Type 1 (overwritten on every version of the key): nome, preco_lista.
 -- Effective date of a change: the staged row's updated_at as a date in America/Sao_Paulo. The
---   shop keeps only the latest state: changes between two loads collapse into one version.
+--   extraction reads the shop's change log (shop.products_history, oltp V002): every state written
+--   in the window, numbered by history_id, so several changes between two loads give several
+--   versions (docs/scd2.md).
 -- Screens (audit.rejected_rows, entity 'dim_produto'), first failing rule wins:
 --   null_key        product_id IS NULL
 --   reserved_key    product_id = '-1'
 --   negative_price  list_price < 0 or unit_cost < 0
 --   Blank/NULL name is kept as 'Não informado' (not a rejection); NULL category/price/cost are kept.
--- Load: dedup by product_id (latest updated_at wins; losers count as unchanged), compared with the
---   current version: new key -> first version [-infinity, infinity) (inserted); inferred current
+-- Load: the staged states of a key are applied one at a time in write order (history_id), in
+--   rounds (round n = the n-th state of every key), skipping states the key already applied
+--   (history_id <= origem_historico_id of its current version) and repeats of the previous state;
+--   of staged rows without a history_id only the latest (updated_at) counts, the others are
+--   unchanged. Each state is compared with the key's current version: new key -> first
+--   version [-infinity, infinity) (inserted); inferred current
 --   version -> completed in place (updated); tracked change with an effective day after the
 --   current valido_de -> current closed, version n+1 opened (inserted); tracked change dated on or
 --   before it -> current corrected in place (updated); type-1 change -> every version overwritten
@@ -25,8 +31,9 @@
 --   valid on their order day (produto_sk; fact_descontos follows); their days go to
 --   ctl.agg_refresh_pending (the aggregate groups by the version's categoria). A backdated change
 --   thus moves the facts already loaded after its effective day.
--- Audit: read = inserted + updated + unchanged + rejected.
--- Rerun: same staging rows change nothing.  Does not commit.
+-- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
+--   (fact_vendas lines).
+-- Rerun: same staging rows change nothing (states already applied are skipped).  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_dim_produto(p_run_id bigint, p_watermark_to timestamptz,
                                                  p_reprocess_from date DEFAULT NULL,
                                                  p_reprocess_to date DEFAULT NULL)
@@ -37,9 +44,11 @@ DECLARE
     v_started  timestamptz := clock_timestamp();
     v_read     bigint;
     v_rejected bigint;
-    v_inserted bigint;
-    v_updated  bigint;
+    v_inserted bigint := 0;
+    v_updated  bigint := 0;
     v_count    bigint;
+    v_rodadas  integer;
+    v_revinculados bigint;
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
 
@@ -53,81 +62,131 @@ BEGIN
     WHERE s.product_id IS NULL OR s.product_id = '-1' OR s.list_price < 0 OR s.unit_cost < 0;
     GET DIAGNOSTICS v_rejected = ROW_COUNT;
 
-    IF to_regclass('pg_temp.etl_scd_produto') IS NOT NULL THEN
-        DROP TABLE pg_temp.etl_scd_produto;  -- a second call in the same transaction
+    -- the states to apply: per key in write order (history_id), without those the key already
+    -- applied (history_id <= the current version's origem_historico_id: the window's overlap, a
+    -- reprocess) and without a repeat of the state before it (an update that changed nothing the
+    -- warehouse keeps); of staged rows without a history_id only the latest (updated_at) counts,
+    -- after the change-log states; rodada = position of the state in its key's sequence
+    IF to_regclass('pg_temp.etl_fila_produto') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_fila_produto;  -- a second call in the same transaction
     END IF;
-    CREATE TEMPORARY TABLE etl_scd_produto ON COMMIT DROP AS
-    SELECT s.*, c.produto_sk AS atual_sk, c.versao AS atual_versao,
-           CASE WHEN c.produto_sk IS NULL THEN 'nova_chave'
-                WHEN c.inferido THEN 'inferido_completado'
-                WHEN (c.categoria, c.subcategoria, c.custo_unitario)
-                     IS DISTINCT FROM (s.category, s.subcategory, s.unit_cost)
-                    THEN CASE WHEN s.efetivo > c.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
-                WHEN (c.nome, c.preco_lista) IS DISTINCT FROM (s.nome, s.list_price) THEN 'tipo1'
-                ELSE 'igual' END AS acao
-    FROM (SELECT DISTINCT ON (x.product_id) x.product_id,
-                 coalesce(nullif(btrim(x.name), ''), 'Não informado') AS nome,
-                 x.category, x.subcategory, x.list_price, x.unit_cost,
-                 (coalesce(x.updated_at, p_watermark_to, now()) AT TIME ZONE 'America/Sao_Paulo')::date AS efetivo
-          FROM stg.products AS x
-          WHERE x.product_id IS NOT NULL AND x.product_id <> '-1'
-            AND NOT coalesce(x.list_price < 0 OR x.unit_cost < 0, false)
-          ORDER BY x.product_id, x.updated_at DESC NULLS LAST) AS s
-    LEFT JOIN dim.dim_produto AS c ON c.produto_id = s.product_id AND c.eh_atual;
+    CREATE TEMPORARY TABLE etl_fila_produto ON COMMIT DROP AS
+    SELECT q.*, row_number() OVER (PARTITION BY q.product_id ORDER BY q.seq) AS rodada
+    FROM (SELECT p.*,
+                 (p.nome, p.category, p.subcategory, p.list_price, p.unit_cost) IS NOT DISTINCT FROM
+                 (lag(p.nome) OVER w, lag(p.category) OVER w, lag(p.subcategory) OVER w, lag(p.list_price) OVER w,
+                  lag(p.unit_cost) OVER w) AND lag(p.seq) OVER w IS NOT NULL AS repetido
+          FROM (SELECT x.product_id, coalesce(nullif(btrim(x.name), ''), 'Não informado') AS nome,
+                       x.category, x.subcategory, x.list_price, x.unit_cost, x.history_id,
+                       (coalesce(x.updated_at, p_watermark_to, now()) AT TIME ZONE 'America/Sao_Paulo')::date AS efetivo,
+                       row_number() OVER (PARTITION BY x.product_id ORDER BY x.history_id, x.updated_at) AS seq
+                FROM (SELECT y.*, row_number() OVER (PARTITION BY y.product_id, y.history_id IS NULL
+                                                     ORDER BY y.updated_at DESC NULLS LAST) AS ultimo
+                      FROM stg.products AS y
+                      WHERE y.product_id IS NOT NULL AND y.product_id <> '-1'
+                        AND NOT coalesce(y.list_price < 0 OR y.unit_cost < 0, false)) AS x
+                LEFT JOIN dim.dim_produto AS c ON c.produto_id = x.product_id AND c.eh_atual
+                WHERE (x.history_id IS NOT NULL OR x.ultimo = 1)
+                  AND (x.history_id IS NULL OR c.origem_historico_id IS NULL OR x.history_id > c.origem_historico_id)) AS p
+          WINDOW w AS (PARTITION BY p.product_id ORDER BY p.seq)) AS q
+    WHERE NOT q.repetido;
+    SELECT max(f.rodada) INTO v_rodadas FROM pg_temp.etl_fila_produto AS f;
 
-    WITH merged AS (
-        MERGE INTO dim.dim_produto AS t
-        USING (SELECT * FROM pg_temp.etl_scd_produto AS k WHERE k.acao <> 'igual') AS s
-        ON t.produto_sk = s.atual_sk
-        WHEN MATCHED AND s.acao = 'nova_versao' THEN
-            UPDATE SET valido_ate = s.efetivo, eh_atual = false, nome = s.nome, preco_lista = s.list_price,
-                       updated_run_id = p_run_id
-        WHEN MATCHED THEN
-            UPDATE SET nome = s.nome, categoria = s.category, subcategoria = s.subcategory,
-                       preco_lista = s.list_price, custo_unitario = s.unit_cost,
-                       inferido = false, updated_run_id = p_run_id
-        WHEN NOT MATCHED THEN
-            INSERT (produto_id, nome, categoria, subcategoria, preco_lista, custo_unitario, inferido, inserted_run_id)
-            VALUES (s.product_id, s.nome, s.category, s.subcategory, s.list_price, s.unit_cost, false, p_run_id)
-        RETURNING merge_action() AS action, s.acao
-    )
-    SELECT count(*) FILTER (WHERE m.action = 'INSERT'),
-           count(*) FILTER (WHERE m.action = 'UPDATE' AND m.acao <> 'nova_versao')
-      INTO v_inserted, v_updated
-      FROM merged AS m;
+    -- keys whose tracked attributes changed (their facts are re-bound below), and the versions
+    -- corrected in place (the days they sold on refresh the aggregate)
+    IF to_regclass('pg_temp.etl_mudou_produto') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_mudou_produto;
+    END IF;
+    CREATE TEMPORARY TABLE etl_mudou_produto (product_id text PRIMARY KEY) ON COMMIT DROP;
+    IF to_regclass('pg_temp.etl_corrigido_produto') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_corrigido_produto;
+    END IF;
+    CREATE TEMPORARY TABLE etl_corrigido_produto (produto_sk bigint PRIMARY KEY) ON COMMIT DROP;
 
-    INSERT INTO dim.dim_produto (produto_id, nome, categoria, subcategoria, preco_lista, custo_unitario, inferido,
-                                 valido_de, valido_ate, eh_atual, versao, inserted_run_id)
-    SELECT k.product_id, k.nome, k.category, k.subcategory, k.list_price, k.unit_cost, false,
-           k.efetivo, 'infinity', true, k.atual_versao + 1, p_run_id
-    FROM pg_temp.etl_scd_produto AS k
-    WHERE k.acao = 'nova_versao';
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    v_inserted := v_inserted + v_count;
+    -- round n applies the n-th state of every key, each compared with the key's current version
+    FOR v_rodada IN 1 .. coalesce(v_rodadas, 0) LOOP
+        IF to_regclass('pg_temp.etl_scd_produto') IS NOT NULL THEN
+            DROP TABLE pg_temp.etl_scd_produto;
+        END IF;
+        CREATE TEMPORARY TABLE etl_scd_produto ON COMMIT DROP AS
+        SELECT s.*, c.produto_sk AS atual_sk, c.versao AS atual_versao,
+               CASE WHEN c.produto_sk IS NULL THEN 'nova_chave'
+                    WHEN c.inferido THEN 'inferido_completado'
+                    WHEN (c.categoria, c.subcategoria, c.custo_unitario)
+                         IS DISTINCT FROM (s.category, s.subcategory, s.unit_cost)
+                        THEN CASE WHEN s.efetivo > c.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
+                    WHEN (c.nome, c.preco_lista) IS DISTINCT FROM (s.nome, s.list_price) THEN 'tipo1'
+                    ELSE 'igual' END AS acao
+        FROM pg_temp.etl_fila_produto AS s
+        LEFT JOIN dim.dim_produto AS c ON c.produto_id = s.product_id AND c.eh_atual
+        WHERE s.rodada = v_rodada;
 
-    UPDATE dim.dim_produto AS t
-       SET nome = k.nome, preco_lista = k.list_price, updated_run_id = p_run_id
-      FROM pg_temp.etl_scd_produto AS k
-     WHERE k.acao <> 'igual' AND t.produto_id = k.product_id AND NOT t.eh_atual
-       AND (t.nome, t.preco_lista) IS DISTINCT FROM (k.nome, k.list_price);
+        WITH merged AS (
+            MERGE INTO dim.dim_produto AS t
+            USING (SELECT * FROM pg_temp.etl_scd_produto AS k WHERE k.acao <> 'igual') AS s
+            ON t.produto_sk = s.atual_sk
+            WHEN MATCHED AND s.acao = 'nova_versao' THEN
+                UPDATE SET valido_ate = s.efetivo, eh_atual = false, nome = s.nome, preco_lista = s.list_price,
+                           updated_run_id = p_run_id
+            WHEN MATCHED THEN
+                UPDATE SET nome = s.nome, categoria = s.category, subcategoria = s.subcategory,
+                           preco_lista = s.list_price, custo_unitario = s.unit_cost, inferido = false,
+                           origem_historico_id = coalesce(s.history_id, t.origem_historico_id),
+                           updated_run_id = p_run_id
+            WHEN NOT MATCHED THEN
+                INSERT (produto_id, nome, categoria, subcategoria, preco_lista, custo_unitario, inferido,
+                        origem_historico_id, inserted_run_id)
+                VALUES (s.product_id, s.nome, s.category, s.subcategory, s.list_price, s.unit_cost, false,
+                        s.history_id, p_run_id)
+            RETURNING merge_action() AS action, s.acao
+        )
+        SELECT v_inserted + count(*) FILTER (WHERE m.action = 'INSERT'),
+               v_updated + count(*) FILTER (WHERE m.action = 'UPDATE' AND m.acao <> 'nova_versao')
+          INTO v_inserted, v_updated
+          FROM merged AS m;
+
+        INSERT INTO dim.dim_produto (produto_id, nome, categoria, subcategoria, preco_lista, custo_unitario, inferido,
+                                     valido_de, valido_ate, eh_atual, versao, origem_historico_id, inserted_run_id)
+        SELECT k.product_id, k.nome, k.category, k.subcategory, k.list_price, k.unit_cost, false,
+               k.efetivo, 'infinity', true, k.atual_versao + 1, k.history_id, p_run_id
+        FROM pg_temp.etl_scd_produto AS k
+        WHERE k.acao = 'nova_versao';
+        GET DIAGNOSTICS v_count = ROW_COUNT;
+        v_inserted := v_inserted + v_count;
+
+        UPDATE dim.dim_produto AS t
+           SET nome = k.nome, preco_lista = k.list_price, updated_run_id = p_run_id
+          FROM pg_temp.etl_scd_produto AS k
+         WHERE k.acao <> 'igual' AND t.produto_id = k.product_id AND NOT t.eh_atual
+           AND (t.nome, t.preco_lista) IS DISTINCT FROM (k.nome, k.list_price);
+
+        INSERT INTO pg_temp.etl_mudou_produto (product_id)
+        SELECT k.product_id FROM pg_temp.etl_scd_produto AS k
+        WHERE k.acao IN ('nova_versao', 'versao_corrigida', 'inferido_completado')
+        ON CONFLICT (product_id) DO NOTHING;
+        INSERT INTO pg_temp.etl_corrigido_produto (produto_sk)
+        SELECT k.atual_sk FROM pg_temp.etl_scd_produto AS k
+        WHERE k.acao IN ('versao_corrigida', 'inferido_completado')
+        ON CONFLICT (produto_sk) DO NOTHING;
+    END LOOP;
 
     IF to_regclass('pg_temp.etl_revinculo_produto') IS NOT NULL THEN
         DROP TABLE pg_temp.etl_revinculo_produto;
     END IF;
     CREATE TEMPORARY TABLE etl_revinculo_produto ON COMMIT DROP AS
     SELECT f.item_pedido_id, f.data_sk, v.produto_sk
-    FROM pg_temp.etl_scd_produto AS k
+    FROM pg_temp.etl_mudou_produto AS k
     JOIN dim.dim_produto AS o ON o.produto_id = k.product_id
     JOIN fact.fact_vendas AS f ON f.produto_sk = o.produto_sk
     JOIN dim.dim_data AS d ON d.data_sk = f.data_sk
     JOIN dim.dim_produto AS v ON v.produto_id = k.product_id AND d.data >= v.valido_de AND d.data < v.valido_ate
-    WHERE k.acao IN ('nova_versao', 'versao_corrigida', 'inferido_completado')
-      AND f.produto_sk IS DISTINCT FROM v.produto_sk;
+    WHERE f.produto_sk IS DISTINCT FROM v.produto_sk;
 
     UPDATE fact.fact_vendas AS f
        SET produto_sk = r.produto_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_produto AS r
      WHERE f.item_pedido_id = r.item_pedido_id;
+    GET DIAGNOSTICS v_revinculados = ROW_COUNT;
     UPDATE fact.fact_descontos AS f
        SET produto_sk = r.produto_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_produto AS r
@@ -139,14 +198,16 @@ BEGIN
     JOIN dim.dim_data AS d ON d.data_sk = r.data_sk
     UNION
     SELECT d.data, 'versão de produto corrigida no lugar', p_run_id
-    FROM pg_temp.etl_scd_produto AS k
-    JOIN fact.fact_vendas AS f ON f.produto_sk = k.atual_sk
+    FROM pg_temp.etl_corrigido_produto AS k
+    JOIN fact.fact_vendas AS f ON f.produto_sk = k.produto_sk
     JOIN dim.dim_data AS d ON d.data_sk = f.data_sk
-    WHERE k.acao IN ('versao_corrigida', 'inferido_completado')
     ON CONFLICT (data) DO NOTHING;
 
     CALL etl.finish_entity(p_run_id, 'dim_produto', v_started, p_watermark_to,
                            v_read, v_inserted, v_updated, 0, v_rejected);
+    UPDATE audit.etl_run_entity AS e
+       SET rows_rebound = e.rows_rebound + v_revinculados
+     WHERE e.run_id = p_run_id AND e.entity = 'dim_produto' AND v_revinculados > 0;
 END
 $$;
 

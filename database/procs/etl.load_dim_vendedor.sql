@@ -8,13 +8,19 @@
 --   type 1: a team moved to another region moves all its history).  Type 1 (overwritten on every
 --   version of the key): nome, cidade, uf, contratado_em.
 -- Effective date of a change: the staged row's updated_at as a date in America/Sao_Paulo. The
---   shop keeps only the latest state: changes between two loads collapse into one version.
+--   extraction reads the shop's change log (shop.sellers_history, oltp V002): every state written
+--   in the window, numbered by history_id, so several changes between two loads give several
+--   versions (docs/scd2.md).
 -- Screens (audit.rejected_rows, entity 'dim_vendedor'): null_key (seller_id NULL), reserved_key
 --   (seller_id = '-1'). Blank/NULL name is kept as 'Não informado' (not a rejection).
 -- References: equipe_sk from dim.dim_equipe by team_id; a team not loaded yet becomes an inferred
 --   team (etl.ensure_inferred_equipes, region -1); NULL team_id -> unknown member -1.
--- Load: dedup by seller_id (latest updated_at wins; losers count as unchanged), compared with the
---   current version: new key -> first version [-infinity, infinity) (inserted); inferred current
+-- Load: the staged states of a key are applied one at a time in write order (history_id), in
+--   rounds (round n = the n-th state of every key), skipping states the key already applied
+--   (history_id <= origem_historico_id of its current version) and repeats of the previous state;
+--   of staged rows without a history_id only the latest (updated_at) counts, the others are
+--   unchanged. Each state is compared with the key's current version: new key -> first
+--   version [-infinity, infinity) (inserted); inferred current
 --   version -> completed in place (updated); team change with an effective day after the current
 --   valido_de -> current closed, version n+1 opened (inserted); team change dated on or before it
 --   -> current corrected in place (updated); type-1 change -> every version overwritten
@@ -23,7 +29,9 @@
 --   order day (vendedor_sk, equipe_sk; fact_descontos.vendedor_sk follows; their days go to
 --   ctl.agg_refresh_pending); fact.fact_metas rows get the version valid on the first day of
 --   their month (vendedor_sk, equipe_sk). A backdated change thus moves facts already loaded.
--- Audit: read = inserted + updated + unchanged + rejected.  Rerun: no change.  Does not commit.
+-- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
+--   (fact_vendas lines and fact_metas goals).  Rerun: no change (states already
+--   applied are skipped).  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_dim_vendedor(p_run_id bigint, p_watermark_to timestamptz,
                                                   p_reprocess_from date DEFAULT NULL,
                                                   p_reprocess_to date DEFAULT NULL)
@@ -34,9 +42,11 @@ DECLARE
     v_started  timestamptz := clock_timestamp();
     v_read     bigint;
     v_rejected bigint;
-    v_inserted bigint;
-    v_updated  bigint;
+    v_inserted bigint := 0;
+    v_updated  bigint := 0;
     v_count    bigint;
+    v_rodadas  integer;
+    v_revinculados bigint;
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
 
@@ -52,81 +62,122 @@ BEGIN
     WHERE s.seller_id IS NULL OR s.seller_id = '-1';
     GET DIAGNOSTICS v_rejected = ROW_COUNT;
 
-    IF to_regclass('pg_temp.etl_scd_vendedor') IS NOT NULL THEN
-        DROP TABLE pg_temp.etl_scd_vendedor;  -- a second call in the same transaction
+    -- the states to apply: per key in write order (history_id), without those the key already
+    -- applied (history_id <= the current version's origem_historico_id: the window's overlap, a
+    -- reprocess) and without a repeat of the state before it (an update that changed nothing the
+    -- warehouse keeps); of staged rows without a history_id only the latest (updated_at) counts,
+    -- after the change-log states; rodada = position of the state in its key's sequence
+    IF to_regclass('pg_temp.etl_fila_vendedor') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_fila_vendedor;  -- a second call in the same transaction
     END IF;
-    CREATE TEMPORARY TABLE etl_scd_vendedor ON COMMIT DROP AS
-    SELECT s.*, c.vendedor_sk AS atual_sk, c.versao AS atual_versao,
-           CASE WHEN c.vendedor_sk IS NULL THEN 'nova_chave'
-                WHEN c.inferido THEN 'inferido_completado'
-                WHEN (c.equipe_id, c.equipe_sk) IS DISTINCT FROM (s.team_id, s.equipe_sk)
-                    THEN CASE WHEN s.efetivo > c.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
-                WHEN (c.nome, c.cidade, c.uf, c.contratado_em) IS DISTINCT FROM (s.nome, s.city, s.state, s.hired_on)
-                    THEN 'tipo1'
-                ELSE 'igual' END AS acao
-    FROM (SELECT d.*, coalesce(e.equipe_sk, -1) AS equipe_sk
-          FROM (SELECT DISTINCT ON (x.seller_id) x.seller_id,
-                       coalesce(nullif(btrim(x.name), ''), 'Não informado') AS nome,
-                       x.team_id, x.city, x.state, x.hired_on,
-                       (coalesce(x.updated_at, p_watermark_to, now()) AT TIME ZONE 'America/Sao_Paulo')::date AS efetivo
-                FROM stg.sellers AS x
-                WHERE x.seller_id IS NOT NULL AND x.seller_id <> '-1'
-                ORDER BY x.seller_id, x.updated_at DESC NULLS LAST) AS d
-          LEFT JOIN dim.dim_equipe AS e ON e.equipe_id = d.team_id) AS s
-    LEFT JOIN dim.dim_vendedor AS c ON c.vendedor_id = s.seller_id AND c.eh_atual;
+    CREATE TEMPORARY TABLE etl_fila_vendedor ON COMMIT DROP AS
+    SELECT q.*, row_number() OVER (PARTITION BY q.seller_id ORDER BY q.seq) AS rodada
+    FROM (SELECT p.*,
+                 (p.nome, p.team_id, p.city, p.state, p.hired_on) IS NOT DISTINCT FROM
+                 (lag(p.nome) OVER w, lag(p.team_id) OVER w, lag(p.city) OVER w, lag(p.state) OVER w,
+                  lag(p.hired_on) OVER w) AND lag(p.seq) OVER w IS NOT NULL AS repetido
+          FROM (SELECT x.seller_id, coalesce(nullif(btrim(x.name), ''), 'Não informado') AS nome,
+                       x.team_id, x.city, x.state, x.hired_on, coalesce(e.equipe_sk, -1) AS equipe_sk, x.history_id,
+                       (coalesce(x.updated_at, p_watermark_to, now()) AT TIME ZONE 'America/Sao_Paulo')::date AS efetivo,
+                       row_number() OVER (PARTITION BY x.seller_id ORDER BY x.history_id, x.updated_at) AS seq
+                FROM (SELECT y.*, row_number() OVER (PARTITION BY y.seller_id, y.history_id IS NULL
+                                                     ORDER BY y.updated_at DESC NULLS LAST) AS ultimo
+                      FROM stg.sellers AS y
+                      WHERE y.seller_id IS NOT NULL AND y.seller_id <> '-1') AS x
+                LEFT JOIN dim.dim_equipe AS e ON e.equipe_id = x.team_id
+                LEFT JOIN dim.dim_vendedor AS c ON c.vendedor_id = x.seller_id AND c.eh_atual
+                WHERE (x.history_id IS NOT NULL OR x.ultimo = 1)
+                  AND (x.history_id IS NULL OR c.origem_historico_id IS NULL OR x.history_id > c.origem_historico_id)) AS p
+          WINDOW w AS (PARTITION BY p.seller_id ORDER BY p.seq)) AS q
+    WHERE NOT q.repetido;
+    SELECT max(f.rodada) INTO v_rodadas FROM pg_temp.etl_fila_vendedor AS f;
 
-    WITH merged AS (
-        MERGE INTO dim.dim_vendedor AS t
-        USING (SELECT * FROM pg_temp.etl_scd_vendedor AS k WHERE k.acao <> 'igual') AS s
-        ON t.vendedor_sk = s.atual_sk
-        WHEN MATCHED AND s.acao = 'nova_versao' THEN
-            UPDATE SET valido_ate = s.efetivo, eh_atual = false, nome = s.nome, cidade = s.city, uf = s.state,
-                       contratado_em = s.hired_on, updated_run_id = p_run_id
-        WHEN MATCHED THEN
-            UPDATE SET nome = s.nome, equipe_id = s.team_id, equipe_sk = s.equipe_sk, cidade = s.city,
-                       uf = s.state, contratado_em = s.hired_on, inferido = false, updated_run_id = p_run_id
-        WHEN NOT MATCHED THEN
-            INSERT (vendedor_id, nome, equipe_id, equipe_sk, cidade, uf, contratado_em, inferido, inserted_run_id)
-            VALUES (s.seller_id, s.nome, s.team_id, s.equipe_sk, s.city, s.state, s.hired_on, false, p_run_id)
-        RETURNING merge_action() AS action, s.acao
-    )
-    SELECT count(*) FILTER (WHERE m.action = 'INSERT'),
-           count(*) FILTER (WHERE m.action = 'UPDATE' AND m.acao <> 'nova_versao')
-      INTO v_inserted, v_updated
-      FROM merged AS m;
+    -- keys whose team changed (their sales and goals are re-bound below)
+    IF to_regclass('pg_temp.etl_mudou_vendedor') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_mudou_vendedor;
+    END IF;
+    CREATE TEMPORARY TABLE etl_mudou_vendedor (seller_id text PRIMARY KEY) ON COMMIT DROP;
 
-    INSERT INTO dim.dim_vendedor (vendedor_id, nome, equipe_id, equipe_sk, cidade, uf, contratado_em, inferido,
-                                  valido_de, valido_ate, eh_atual, versao, inserted_run_id)
-    SELECT k.seller_id, k.nome, k.team_id, k.equipe_sk, k.city, k.state, k.hired_on, false,
-           k.efetivo, 'infinity', true, k.atual_versao + 1, p_run_id
-    FROM pg_temp.etl_scd_vendedor AS k
-    WHERE k.acao = 'nova_versao';
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    v_inserted := v_inserted + v_count;
+    -- round n applies the n-th state of every key, each compared with the key's current version
+    FOR v_rodada IN 1 .. coalesce(v_rodadas, 0) LOOP
+        IF to_regclass('pg_temp.etl_scd_vendedor') IS NOT NULL THEN
+            DROP TABLE pg_temp.etl_scd_vendedor;
+        END IF;
+        CREATE TEMPORARY TABLE etl_scd_vendedor ON COMMIT DROP AS
+        SELECT s.*, c.vendedor_sk AS atual_sk, c.versao AS atual_versao,
+               CASE WHEN c.vendedor_sk IS NULL THEN 'nova_chave'
+                    WHEN c.inferido THEN 'inferido_completado'
+                    WHEN (c.equipe_id, c.equipe_sk) IS DISTINCT FROM (s.team_id, s.equipe_sk)
+                        THEN CASE WHEN s.efetivo > c.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
+                    WHEN (c.nome, c.cidade, c.uf, c.contratado_em) IS DISTINCT FROM (s.nome, s.city, s.state, s.hired_on)
+                        THEN 'tipo1'
+                    ELSE 'igual' END AS acao
+        FROM pg_temp.etl_fila_vendedor AS s
+        LEFT JOIN dim.dim_vendedor AS c ON c.vendedor_id = s.seller_id AND c.eh_atual
+        WHERE s.rodada = v_rodada;
 
-    UPDATE dim.dim_vendedor AS t
-       SET nome = k.nome, cidade = k.city, uf = k.state, contratado_em = k.hired_on, updated_run_id = p_run_id
-      FROM pg_temp.etl_scd_vendedor AS k
-     WHERE k.acao <> 'igual' AND t.vendedor_id = k.seller_id AND NOT t.eh_atual
-       AND (t.nome, t.cidade, t.uf, t.contratado_em) IS DISTINCT FROM (k.nome, k.city, k.state, k.hired_on);
+        WITH merged AS (
+            MERGE INTO dim.dim_vendedor AS t
+            USING (SELECT * FROM pg_temp.etl_scd_vendedor AS k WHERE k.acao <> 'igual') AS s
+            ON t.vendedor_sk = s.atual_sk
+            WHEN MATCHED AND s.acao = 'nova_versao' THEN
+                UPDATE SET valido_ate = s.efetivo, eh_atual = false, nome = s.nome, cidade = s.city, uf = s.state,
+                           contratado_em = s.hired_on, updated_run_id = p_run_id
+            WHEN MATCHED THEN
+                UPDATE SET nome = s.nome, equipe_id = s.team_id, equipe_sk = s.equipe_sk, cidade = s.city,
+                           uf = s.state, contratado_em = s.hired_on, inferido = false,
+                           origem_historico_id = coalesce(s.history_id, t.origem_historico_id),
+                           updated_run_id = p_run_id
+            WHEN NOT MATCHED THEN
+                INSERT (vendedor_id, nome, equipe_id, equipe_sk, cidade, uf, contratado_em, inferido,
+                        origem_historico_id, inserted_run_id)
+                VALUES (s.seller_id, s.nome, s.team_id, s.equipe_sk, s.city, s.state, s.hired_on, false,
+                        s.history_id, p_run_id)
+            RETURNING merge_action() AS action, s.acao
+        )
+        SELECT v_inserted + count(*) FILTER (WHERE m.action = 'INSERT'),
+               v_updated + count(*) FILTER (WHERE m.action = 'UPDATE' AND m.acao <> 'nova_versao')
+          INTO v_inserted, v_updated
+          FROM merged AS m;
+
+        INSERT INTO dim.dim_vendedor (vendedor_id, nome, equipe_id, equipe_sk, cidade, uf, contratado_em, inferido,
+                                      valido_de, valido_ate, eh_atual, versao, origem_historico_id, inserted_run_id)
+        SELECT k.seller_id, k.nome, k.team_id, k.equipe_sk, k.city, k.state, k.hired_on, false,
+               k.efetivo, 'infinity', true, k.atual_versao + 1, k.history_id, p_run_id
+        FROM pg_temp.etl_scd_vendedor AS k
+        WHERE k.acao = 'nova_versao';
+        GET DIAGNOSTICS v_count = ROW_COUNT;
+        v_inserted := v_inserted + v_count;
+
+        UPDATE dim.dim_vendedor AS t
+           SET nome = k.nome, cidade = k.city, uf = k.state, contratado_em = k.hired_on, updated_run_id = p_run_id
+          FROM pg_temp.etl_scd_vendedor AS k
+         WHERE k.acao <> 'igual' AND t.vendedor_id = k.seller_id AND NOT t.eh_atual
+           AND (t.nome, t.cidade, t.uf, t.contratado_em) IS DISTINCT FROM (k.nome, k.city, k.state, k.hired_on);
+
+        INSERT INTO pg_temp.etl_mudou_vendedor (seller_id)
+        SELECT k.seller_id FROM pg_temp.etl_scd_vendedor AS k
+        WHERE k.acao IN ('nova_versao', 'versao_corrigida', 'inferido_completado')
+        ON CONFLICT (seller_id) DO NOTHING;
+    END LOOP;
 
     IF to_regclass('pg_temp.etl_revinculo_vendedor') IS NOT NULL THEN
         DROP TABLE pg_temp.etl_revinculo_vendedor;
     END IF;
     CREATE TEMPORARY TABLE etl_revinculo_vendedor ON COMMIT DROP AS
     SELECT f.item_pedido_id, f.data_sk, v.vendedor_sk, v.equipe_sk
-    FROM pg_temp.etl_scd_vendedor AS k
+    FROM pg_temp.etl_mudou_vendedor AS k
     JOIN dim.dim_vendedor AS o ON o.vendedor_id = k.seller_id
     JOIN fact.fact_vendas AS f ON f.vendedor_sk = o.vendedor_sk
     JOIN dim.dim_data AS d ON d.data_sk = f.data_sk
     JOIN dim.dim_vendedor AS v ON v.vendedor_id = k.seller_id AND d.data >= v.valido_de AND d.data < v.valido_ate
-    WHERE k.acao IN ('nova_versao', 'versao_corrigida', 'inferido_completado')
-      AND (f.vendedor_sk, f.equipe_sk) IS DISTINCT FROM (v.vendedor_sk, v.equipe_sk);
+    WHERE (f.vendedor_sk, f.equipe_sk) IS DISTINCT FROM (v.vendedor_sk, v.equipe_sk);
 
     UPDATE fact.fact_vendas AS f
        SET vendedor_sk = r.vendedor_sk, equipe_sk = r.equipe_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_vendedor AS r
      WHERE f.item_pedido_id = r.item_pedido_id;
+    GET DIAGNOSTICS v_revinculados = ROW_COUNT;
     UPDATE fact.fact_descontos AS f
        SET vendedor_sk = r.vendedor_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_vendedor AS r
@@ -139,14 +190,18 @@ BEGIN
 
     UPDATE fact.fact_metas AS m
        SET vendedor_sk = v.vendedor_sk, equipe_sk = v.equipe_sk, updated_run_id = p_run_id
-      FROM pg_temp.etl_scd_vendedor AS k
+      FROM pg_temp.etl_mudou_vendedor AS k
       JOIN dim.dim_vendedor AS v ON v.vendedor_id = k.seller_id
-     WHERE k.acao IN ('nova_versao', 'versao_corrigida', 'inferido_completado')
-       AND m.vendedor_id = k.seller_id AND m.mes >= v.valido_de AND m.mes < v.valido_ate
+     WHERE m.vendedor_id = k.seller_id AND m.mes >= v.valido_de AND m.mes < v.valido_ate
        AND (m.vendedor_sk, m.equipe_sk) IS DISTINCT FROM (v.vendedor_sk, v.equipe_sk);
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_revinculados := v_revinculados + v_count;
 
     CALL etl.finish_entity(p_run_id, 'dim_vendedor', v_started, p_watermark_to,
                            v_read, v_inserted, v_updated, 0, v_rejected);
+    UPDATE audit.etl_run_entity AS e
+       SET rows_rebound = e.rows_rebound + v_revinculados
+     WHERE e.run_id = p_run_id AND e.entity = 'dim_vendedor' AND v_revinculados > 0;
 END
 $$;
 

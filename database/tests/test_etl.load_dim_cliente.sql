@@ -1,7 +1,8 @@
 -- etl.load_dim_cliente: region resolution, dedup, blank name, screens, inferred customer completed,
--- audit counts, watermark, rerun no-op, update, bad input.
+-- audit counts, watermark, rerun no-op, update, backdated change, two changes in one window (change
+-- log), bad input.
 BEGIN;
-SELECT plan(20);
+SELECT plan(25);
 
 SELECT is_procedure('etl', 'load_dim_cliente', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_cliente has the load contract signature');
@@ -101,7 +102,7 @@ SELECT results_eq($$SELECT f.item_pedido_id, c.versao, r.regiao_id, f.updated_ru
 SELECT results_eq($$SELECT data FROM ctl.agg_refresh_pending$$, $$VALUES ('2024-03-20'::date)$$,
                   'the re-bound sale''s day is pending for the aggregate refresh');
 
--- two changes in one window: the extraction holds both staged copies, the latest state wins,
+-- two staged copies without a history_id (not from the change log): the latest state wins,
 -- and a second change on the same day corrects that day's version instead of opening another
 TRUNCATE stg.customers;
 INSERT INTO stg.customers VALUES ('C1', 'U1', 'Maria S.', 'Londrina', 'PR', 'S', 'atacado', '2024-03-22 10:00-03'),
@@ -124,6 +125,52 @@ SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged FROM audi
 -- inferred member completed: it stays the first version, no history is invented
 SELECT is((SELECT (versao, valido_de, valido_ate, eh_atual, inferido)::text FROM dim.dim_cliente WHERE cliente_id = 'C9'),
           '(1,-infinity,infinity,t,f)', 'inferred C9 completed in place: an ordinary first version');
+
+-- two changes in one window from the shop's change log (history_id): every state is applied in
+-- write order (not only the last), a state already applied (the window's overlap) is skipped,
+-- a second change on the same day corrects that day's version, and facts follow their version
+INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE
+VALUES (940008, 'test', 'test'), (940009, 'test', 'test'), (940010, 'test', 'test');
+TRUNCATE stg.customers;
+INSERT INTO stg.customers (customer_id, customer_unique_id, name, city, state, region_id, segment, updated_at, history_id)
+VALUES ('C7', 'U7', 'Lia', 'Recife', 'PE', 'NE', 'varejo', '2024-01-10 10:00-03', 70);
+CALL etl.load_dim_cliente(940008, '2024-01-10 12:00-03');
+INSERT INTO fact.fact_vendas (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk,
+                              equipe_sk, regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida,
+                              preco_unitario, valor_bruto, valor_desconto, valor_total_liquido, custo_total)
+SELECT x.id, x.id, 1, x.dia, c.cliente_sk, -1, -1, -1, c.regiao_sk, -1, 'delivered', false, 1, 10, 10, 0, 10, 5
+FROM (VALUES ('K71', 20240201), ('K72', 20240305), ('K73', 20240320)) AS x(id, dia)
+JOIN dim.dim_cliente c ON c.cliente_id = 'C7' AND c.eh_atual;
+TRUNCATE stg.customers;
+INSERT INTO stg.customers (customer_id, customer_unique_id, name, city, state, region_id, segment, updated_at, history_id)
+VALUES ('C7', 'U7', 'Lia',       'Recife',   'PE', 'NE', 'varejo',  '2024-01-10 10:00-03', 70),  -- applied already
+       ('C7', 'U7', 'Lia',       'Curitiba', 'PR', 'S',  'varejo',  '2024-03-01 09:00-03', 71),
+       ('C7', 'U7', 'Lia',       'Salvador', 'BA', 'NE', 'varejo',  '2024-03-10 09:00-03', 72),
+       ('C7', 'U7', 'Lia Maria', 'Salvador', 'BA', 'NE', 'atacado', '2024-03-10 15:00-03', 73);  -- same day
+CALL etl.load_dim_cliente(940009, '2024-03-10 18:00-03');
+SELECT results_eq($$SELECT c.versao, c.nome, c.cidade, c.segmento, c.valido_de, c.valido_ate, c.eh_atual, c.origem_historico_id
+                    FROM dim.dim_cliente c WHERE c.cliente_id = 'C7' ORDER BY c.versao$$,
+                  $$VALUES (1, 'Lia Maria', 'Recife', 'varejo', '-infinity'::date, '2024-03-01'::date, false, 70::bigint),
+                           (2, 'Lia Maria', 'Curitiba', 'varejo', '2024-03-01'::date, '2024-03-10'::date, false, 71::bigint),
+                           (3, 'Lia Maria', 'Salvador', 'atacado', '2024-03-10'::date, 'infinity'::date, true, 73::bigint)$$,
+                  'change log: one version per state and day, the same-day change corrects version 3, name (type 1) from the latest');
+SELECT results_eq($$SELECT f.item_pedido_id, c.versao, r.regiao_id FROM fact.fact_vendas f
+                    JOIN dim.dim_cliente c USING (cliente_sk) JOIN dim.dim_regiao r ON r.regiao_sk = f.regiao_sk
+                    WHERE f.item_pedido_id LIKE 'K7_' ORDER BY 1$$,
+                  $$VALUES ('K71', 1, 'NE'), ('K72', 2, 'S'), ('K73', 3, 'NE')$$,
+                  'change log: each sale is bound to the version (and region) of its day');
+SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rebound FROM audit.etl_run_entity
+                    WHERE run_id = 940009 AND entity = 'dim_cliente'$$,
+                  $$VALUES (4::bigint, 2::bigint, 1::bigint, 1::bigint, 2::bigint)$$,
+                  'audit: 2 versions opened, 1 corrected, the state already applied unchanged, 2 sales re-bound');
+CREATE TEMP TABLE before_overlap AS SELECT * FROM dim.dim_cliente;
+CALL etl.load_dim_cliente(940010, '2024-03-10 18:00-03');
+SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged, rows_rebound FROM audit.etl_run_entity
+                    WHERE run_id = 940010 AND entity = 'dim_cliente'$$,
+                  $$VALUES (0::bigint, 0::bigint, 4::bigint, 0::bigint)$$,
+                  'the same change-log rows again (overlap, reprocess): every state is skipped');
+SELECT set_eq($$SELECT * FROM dim.dim_cliente$$, $$SELECT * FROM before_overlap$$,
+              'the same change-log rows again: the dimension is unchanged');
 
 SELECT throws_ok($$CALL etl.load_dim_cliente(NULL, now())$$, '22023', NULL, 'NULL run id: invalid_parameter_value');
 SELECT throws_ok($$CALL etl.load_dim_cliente(-42, now())$$, '23503', NULL, 'unknown run id: foreign_key_violation');

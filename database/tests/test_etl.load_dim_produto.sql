@@ -1,7 +1,8 @@
 -- etl.load_dim_produto: first load, screens (null key, negative price), inferred product completed,
--- audit counts, watermark, rerun no-op, update, bad input.
+-- audit counts, watermark, rerun no-op, update, type-2 change, two changes in one window (change
+-- log), bad input.
 BEGIN;
-SELECT plan(14);
+SELECT plan(20);
 
 SELECT is_procedure('etl', 'load_dim_produto', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_produto has the load contract signature');
@@ -73,6 +74,55 @@ SELECT results_eq($$SELECT f.item_pedido_id, p.categoria FROM fact.fact_vendas f
                     WHERE f.item_pedido_id IN ('H1', 'H2') ORDER BY 1$$,
                   $$VALUES ('H1', 'moveis'), ('H2', 'games')$$,
                   'the sale before the change keeps version 1, the one after it (already loaded) is re-bound');
+
+-- two changes in one window from the shop's change log (history_id): every state is applied in
+-- write order (not only the last), a state already applied (the window's overlap) is skipped,
+-- a second change on the same day corrects that day's version, and facts follow their version
+INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE
+VALUES (950005, 'test', 'test'), (950006, 'test', 'test'), (950007, 'test', 'test');
+TRUNCATE stg.products;
+INSERT INTO stg.products (product_id, name, category, subcategory, list_price, unit_cost, updated_at, history_id)
+VALUES ('P5', 'Lápis', 'papelaria', 'escrita', 2.00, 1.00, '2024-01-10 10:00-03', 50);
+CALL etl.load_dim_produto(950005, '2024-01-10 12:00-03');
+INSERT INTO fact.fact_vendas (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk,
+                              equipe_sk, regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida,
+                              preco_unitario, valor_bruto, valor_desconto, valor_total_liquido, custo_total)
+SELECT x.id, x.id, 1, x.dia, -1, p.produto_sk, -1, -1, -1, -1, 'delivered', false, 1, 10, 10, 0, 10, 5
+FROM (VALUES ('K51', 20240201), ('K52', 20240305), ('K53', 20240320)) AS x(id, dia)
+JOIN dim.dim_produto p ON p.produto_id = 'P5' AND p.eh_atual;
+DELETE FROM ctl.agg_refresh_pending;
+TRUNCATE stg.products;
+INSERT INTO stg.products (product_id, name, category, subcategory, list_price, unit_cost, updated_at, history_id)
+VALUES ('P5', 'Lápis',    'papelaria', 'escrita', 2.00, 1.00, '2024-01-10 10:00-03', 50),  -- applied already
+       ('P5', 'Lápis',    'papelaria', 'escrita', 2.00, 1.10, '2024-03-01 09:00-03', 51),
+       ('P5', 'Lápis',    'escolar',   'escrita', 2.00, 1.10, '2024-03-10 09:00-03', 52),
+       ('P5', 'Lápis HB', 'escolar',   'escrita', 2.50, 1.20, '2024-03-10 15:00-03', 53);  -- same day
+CALL etl.load_dim_produto(950006, '2024-03-10 18:00-03');
+SELECT results_eq($$SELECT versao, nome, preco_lista, categoria, custo_unitario, valido_de, valido_ate, eh_atual,
+                           origem_historico_id
+                    FROM dim.dim_produto WHERE produto_id = 'P5' ORDER BY versao$$,
+                  $$VALUES (1, 'Lápis HB', 2.50, 'papelaria', 1.00, '-infinity'::date, '2024-03-01'::date, false, 50::bigint),
+                           (2, 'Lápis HB', 2.50, 'papelaria', 1.10, '2024-03-01'::date, '2024-03-10'::date, false, 51::bigint),
+                           (3, 'Lápis HB', 2.50, 'escolar', 1.20, '2024-03-10'::date, 'infinity'::date, true, 53::bigint)$$,
+                  'change log: one version per state and day, the same-day change corrects version 3, name and price (type 1) from the latest');
+SELECT results_eq($$SELECT f.item_pedido_id, p.versao, p.categoria FROM fact.fact_vendas f
+                    JOIN dim.dim_produto p USING (produto_sk) WHERE f.item_pedido_id LIKE 'K5_' ORDER BY 1$$,
+                  $$VALUES ('K51', 1, 'papelaria'), ('K52', 2, 'papelaria'), ('K53', 3, 'escolar')$$,
+                  'change log: each sale is bound to the version of its day');
+SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rebound FROM audit.etl_run_entity
+                    WHERE run_id = 950006 AND entity = 'dim_produto'$$,
+                  $$VALUES (4::bigint, 2::bigint, 1::bigint, 1::bigint, 2::bigint)$$,
+                  'audit: 2 versions opened, 1 corrected, the state already applied unchanged, 2 sales re-bound');
+SELECT set_eq($$SELECT data FROM ctl.agg_refresh_pending$$, $$VALUES ('2024-03-05'::date), ('2024-03-20'::date)$$,
+              'the days of the re-bound sales are pending for the aggregate refresh');
+CREATE TEMP TABLE before_overlap AS SELECT * FROM dim.dim_produto;
+CALL etl.load_dim_produto(950007, '2024-03-10 18:00-03');
+SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged, rows_rebound FROM audit.etl_run_entity
+                    WHERE run_id = 950007 AND entity = 'dim_produto'$$,
+                  $$VALUES (0::bigint, 0::bigint, 4::bigint, 0::bigint)$$,
+                  'the same change-log rows again (overlap, reprocess): every state is skipped');
+SELECT set_eq($$SELECT * FROM dim.dim_produto$$, $$SELECT * FROM before_overlap$$,
+              'the same change-log rows again: the dimension is unchanged');
 
 SELECT throws_ok($$CALL etl.load_dim_produto(NULL, now())$$, '22023', NULL, 'NULL run id: invalid_parameter_value');
 SELECT throws_ok($$CALL etl.load_dim_produto(-42, now())$$, '23503', NULL, 'unknown run id: foreign_key_violation');

@@ -1,7 +1,8 @@
 -- etl.load_dim_vendedor: team resolution (known, inferred, NULL -> -1), screens, inferred seller
--- completed, audit counts, watermark, rerun no-op, update, bad input.
+-- completed, audit counts, watermark, rerun no-op, update, backdated change, two changes in one
+-- window (change log), bad input.
 BEGIN;
-SELECT plan(16);
+SELECT plan(22);
 
 SELECT is_procedure('etl', 'load_dim_vendedor', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_vendedor has the load contract signature');
@@ -90,6 +91,56 @@ SELECT results_eq($$SELECT m.mes, v.versao, e.equipe_id FROM fact.fact_metas m
                     WHERE m.vendedor_id = 'V1' ORDER BY 1$$,
                   $$VALUES ('2024-04-01'::date, 1, 'T1'), ('2024-05-01'::date, 2, 'T2')$$,
                   'goals bind to the version of the month''s first day: April stays in T1, May moves to T2');
+SELECT is((SELECT rows_rebound FROM audit.etl_run_entity WHERE run_id = 930004 AND entity = 'dim_vendedor'), 2::bigint,
+          'audit: one sale and one goal re-bound');
+
+-- two changes in one window from the shop's change log (history_id): every state is applied in
+-- write order (not only the last), a state already applied (the window's overlap) is skipped,
+-- a second change on the same day corrects that day's version, and facts follow their version
+INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE
+VALUES (930005, 'test', 'test'), (930006, 'test', 'test'), (930007, 'test', 'test');
+INSERT INTO dim.dim_equipe (equipe_id, nome) VALUES ('T3', 'Equipe Três');
+TRUNCATE stg.sellers;
+INSERT INTO stg.sellers (seller_id, name, team_id, city, state, hired_on, updated_at, history_id)
+VALUES ('V5', 'Eva', 'T1', 'Natal', 'RN', '2022-01-01', '2024-01-10 10:00-03', 50);
+CALL etl.load_dim_vendedor(930005, '2024-01-10 12:00-03');
+INSERT INTO fact.fact_vendas (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk,
+                              equipe_sk, regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida,
+                              preco_unitario, valor_bruto, valor_desconto, valor_total_liquido, custo_total)
+SELECT x.id, x.id, 1, x.dia, -1, -1, v.vendedor_sk, v.equipe_sk, -1, -1, 'delivered', false, 1, 10, 10, 0, 10, 5
+FROM (VALUES ('K51', 20240201), ('K52', 20240305), ('K53', 20240320)) AS x(id, dia)
+JOIN dim.dim_vendedor v ON v.vendedor_id = 'V5' AND v.eh_atual;
+TRUNCATE stg.sellers;
+INSERT INTO stg.sellers (seller_id, name, team_id, city, state, hired_on, updated_at, history_id)
+VALUES ('V5', 'Eva',       'T1', 'Natal', 'RN', '2022-01-01', '2024-01-10 10:00-03', 50),  -- applied already
+       ('V5', 'Eva',       'T2', 'Natal', 'RN', '2022-01-01', '2024-03-01 09:00-03', 51),
+       ('V5', 'Eva',       'T1', 'Natal', 'RN', '2022-01-01', '2024-03-10 09:00-03', 52),
+       ('V5', 'Eva Lima',  'T3', 'Natal', 'RN', '2022-01-01', '2024-03-10 15:00-03', 53);  -- same day
+CALL etl.load_dim_vendedor(930006, '2024-03-10 18:00-03');
+SELECT results_eq($$SELECT v.versao, v.nome, e.equipe_id, v.valido_de, v.valido_ate, v.eh_atual, v.origem_historico_id
+                    FROM dim.dim_vendedor v JOIN dim.dim_equipe e ON e.equipe_sk = v.equipe_sk
+                    WHERE v.vendedor_id = 'V5' ORDER BY v.versao$$,
+                  $$VALUES (1, 'Eva Lima', 'T1', '-infinity'::date, '2024-03-01'::date, false, 50::bigint),
+                           (2, 'Eva Lima', 'T2', '2024-03-01'::date, '2024-03-10'::date, false, 51::bigint),
+                           (3, 'Eva Lima', 'T3', '2024-03-10'::date, 'infinity'::date, true, 53::bigint)$$,
+                  'change log: one version per state and day, the same-day change corrects version 3, name (type 1) from the latest');
+SELECT results_eq($$SELECT f.item_pedido_id, v.versao, e.equipe_id FROM fact.fact_vendas f
+                    JOIN dim.dim_vendedor v USING (vendedor_sk) JOIN dim.dim_equipe e ON e.equipe_sk = f.equipe_sk
+                    WHERE f.item_pedido_id LIKE 'K5_' ORDER BY 1$$,
+                  $$VALUES ('K51', 1, 'T1'), ('K52', 2, 'T2'), ('K53', 3, 'T3')$$,
+                  'change log: each sale is bound to the version (and team) of its day');
+SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rebound FROM audit.etl_run_entity
+                    WHERE run_id = 930006 AND entity = 'dim_vendedor'$$,
+                  $$VALUES (4::bigint, 2::bigint, 1::bigint, 1::bigint, 2::bigint)$$,
+                  'audit: 2 versions opened, 1 corrected, the state already applied unchanged, 2 sales re-bound');
+CREATE TEMP TABLE before_overlap AS SELECT * FROM dim.dim_vendedor;
+CALL etl.load_dim_vendedor(930007, '2024-03-10 18:00-03');
+SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged, rows_rebound FROM audit.etl_run_entity
+                    WHERE run_id = 930007 AND entity = 'dim_vendedor'$$,
+                  $$VALUES (0::bigint, 0::bigint, 4::bigint, 0::bigint)$$,
+                  'the same change-log rows again (overlap, reprocess): every state is skipped');
+SELECT set_eq($$SELECT * FROM dim.dim_vendedor$$, $$SELECT * FROM before_overlap$$,
+              'the same change-log rows again: the dimension is unchanged');
 
 SELECT throws_ok($$CALL etl.load_dim_vendedor(NULL, now())$$, '22023', NULL, 'NULL run id: invalid_parameter_value');
 SELECT throws_ok($$CALL etl.load_dim_vendedor(-42, now())$$, '23503', NULL, 'unknown run id: foreign_key_violation');

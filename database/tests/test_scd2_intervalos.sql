@@ -1,9 +1,10 @@
 -- SCD2 interval invariants of dim_cliente, dim_produto and dim_vendedor (V020), for EVERY key,
 -- after loads that open, close and correct versions: versions of a key are half-open intervals
 -- [valido_de, valido_ate) starting at -infinity, ending at infinity, each starting where the
--- previous ended (no gap, no overlap), numbered 1..n, exactly the last one current.
+-- previous ended (no gap, no overlap), numbered 1..n, exactly the last one current; the exclusion
+-- constraints of V032 refuse an overlapping version whatever writes it.
 BEGIN;
-SELECT plan(4);
+SELECT plan(7);
 
 INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE
 VALUES (960001, 'test', 'test'), (960002, 'test', 'test'), (960003, 'test', 'test');
@@ -57,6 +58,18 @@ SELECT is_empty($$SELECT d.data, v.dim, v.chave FROM dim.dim_data d CROSS JOIN (
                                            AND d.data >= x.valido_de AND d.data < x.valido_ate) <> 1
                     AND v.chave IN ('K1', 'Q1', 'W1') AND d.data BETWEEN '2023-12-25' AND '2024-03-10'$$,
                 'each day of the changed keys falls in exactly one version');
+
+-- the exclusion constraints (V032): a version overlapping another of its key is refused
+SELECT throws_ok($$INSERT INTO dim.dim_cliente (cliente_id, nome, valido_de, valido_ate, eh_atual, versao)
+                   VALUES ('K1', 'x', '2024-01-15', '2024-01-20', false, 9)$$, '23P01', NULL,
+                 'dim_cliente: an overlapping version of the same key is an exclusion_violation');
+SELECT throws_ok($$UPDATE dim.dim_produto SET valido_ate = (SELECT x.valido_ate FROM dim.dim_produto x
+                                                             WHERE x.produto_id = 'Q1' AND x.versao = 2)
+                   WHERE produto_id = 'Q1' AND versao = 1$$, '23P01', NULL,
+                 'dim_produto: stretching a closed version over its successor is an exclusion_violation');
+SELECT lives_ok($$INSERT INTO dim.dim_vendedor (vendedor_id, nome, valido_de, valido_ate, eh_atual, versao)
+                  VALUES ('W9', 'x', '2024-01-15', '2024-01-20', false, 1)$$,
+                'dim_vendedor: the same interval for another key is allowed');
 
 SELECT * FROM finish();
 ROLLBACK;
