@@ -1,8 +1,8 @@
--- etl.bulk_load_end: puts back exactly what suspend took off (same definitions), validates
--- every foreign key over the rows loaded meanwhile (an orphan fails the call), is a no-op when nothing
+-- etl.bulk_load_end: puts back exactly what begin took off (same definitions), validates every
+-- foreign key and exclusion constraint over the rows loaded meanwhile (an orphan or an overlap fails the call), is a no-op when nothing
 -- is saved, and the fact loads heal a suspension left committed.
 BEGIN;
-SELECT plan(7);
+SELECT plan(8);
 
 SELECT is_procedure('etl', 'bulk_load_end', ARRAY['regclass'], 'signature');
 
@@ -44,6 +44,13 @@ INSERT INTO stg.order_lines (order_item_id, order_id, line_number, product_id, s
 CALL etl.load_fact_vendas(970101, '2024-03-05 12:00-03');
 SELECT set_eq('SELECT def FROM defs_now', 'SELECT def FROM defs_before', 'the next load restored them');
 SELECT is((SELECT count(*)::integer FROM fact.fact_vendas), 1, 'and loaded its line through the bulk path');
+
+-- a type-2 dimension: two overlapping versions of one key loaded while the exclusion constraint was off
+CALL etl.bulk_load_begin('dim.dim_cliente', 970101);
+INSERT INTO dim.dim_cliente (cliente_sk, cliente_id, nome, valido_de, valido_ate, eh_atual, versao)
+VALUES (970001, 'CX', 'X', '-infinity', '2024-05-01', false, 1), (970002, 'CX', 'X', '2024-04-01', 'infinity', true, 2);
+SELECT throws_ok($$CALL etl.bulk_load_end('dim.dim_cliente')$$, '23P01', NULL,
+                 'an overlap loaded while the exclusion constraint was off makes the restore fail');
 
 SELECT * FROM finish();
 ROLLBACK;
