@@ -89,7 +89,8 @@ def _consulta(alvo: str, sql: str, params: tuple, _bucket: int) -> tuple[tuple[s
     """Run one query (params: sorted (name, value) pairs); raises on failure (exceptions are not cached)."""
     conn = _conexao(alvo)
     try:
-        cur = conn.execute(sql, {k: list(v) if isinstance(v, tuple) else v for k, v in params})
+        # prepare=False: planned with its own values every time (see harness.queries._execute)
+        cur = conn.execute(sql, {k: list(v) if isinstance(v, tuple) else v for k, v in params}, prepare=False)
     except psycopg.Error:
         if conn.broken or conn.closed:
             _local.conns.pop(alvo, None)
@@ -124,8 +125,20 @@ def _arr(valores: tuple[str, ...]) -> list[str] | None:
     return sorted(set(valores)) if valores else None  # normalized: the same combination, the same cache key
 
 
+def _sk(dia: date | None) -> int | None:
+    """dim_data.data_sk of a day (yyyymmdd): lets a period reach fact_vendas' data_sk index."""
+    return None if dia is None else dia.year * 10000 + dia.month * 100 + dia.day
+
+
 def _params(f: Filtros) -> dict:
-    return {"de": f.de, "ate": f.ate, **{d: _arr(getattr(f, d)) for d in DIMENSOES}}
+    return {"de": f.de, "ate": f.ate, "de_sk": _sk(f.de), "ate_sk": _sk(f.ate),
+            **{d: _arr(getattr(f, d)) for d in DIMENSOES}}
+
+
+def _fino(f: Filtros) -> bool:
+    """A filter on category, team or seller: order counts cannot come from the day x region tables
+    (an order can span categories, teams and sellers), and the sums need the full-grain aggregates."""
+    return bool(f.categoria or f.equipe or f.vendedor)
 
 
 # the same filter for every sales source (each exposes data, regiao_id, categoria, equipe_id, vendedor_id)
@@ -135,6 +148,43 @@ _FILTRO = """
     AND (%(categoria)s::text[] IS NULL OR categoria = ANY(%(categoria)s::text[]))
     AND (%(equipe)s::text[] IS NULL OR equipe_id = ANY(%(equipe)s::text[]))
     AND (%(vendedor)s::text[] IS NULL OR vendedor_id = ANY(%(vendedor)s::text[]))"""
+
+# The line view (mart.vw_vendas) is filtered on data_sk as well: the period on dim_data.data alone
+# does not reach fact_vendas (the planner scans the whole fact and joins dim_data), data_sk does
+# (index fact_vendas_data). Only used when a category/team/seller filter needs exact order counts.
+_FILTRO_LINHAS = """
+    data_sk BETWEEN %(de_sk)s AND %(ate_sk)s AND""" + _FILTRO
+
+# Pages filtered at most by region read mart.vw_pedidos_diarios (day x region, ~5 rows per day).
+_FILTRO_REGIAO = """
+    data BETWEEN %(de)s AND %(ate)s
+    AND (%(regiao)s::text[] IS NULL OR regiao_id = ANY(%(regiao)s::text[]))"""
+
+
+_COLUNA = {"regiao": "regiao_id", "categoria": "categoria", "equipe": "equipe_id", "vendedor": "vendedor_id"}
+# Sales sources, cheapest first: (FROM, dimensions it can filter and group by, has a `data` per row).
+# The period functions read whole months from a monthly roll-up (V042) and only the edge days from
+# the daily table; the day x region table holds ~5 rows per day; the daily full-grain view is the
+# fallback for a category filter combined with a team/seller one (or a daily trend filtered so).
+_FONTES = (
+    ("mart.vw_pedidos_diarios", ("regiao",), True),
+    ("mart.vendas_periodo_categoria(%(de)s, %(ate)s)", ("regiao", "categoria"), False),
+    ("mart.vendas_periodo_vendedor(%(de)s, %(ate)s)", ("regiao", "equipe", "vendedor"), False),
+    ("mart.vw_vendas_diarias", DIMENSOES, True),
+)
+
+
+def _fonte(f: Filtros, agrupa: tuple[str, ...] = (), por_dia: bool = False) -> tuple[str, str, str]:
+    """(FROM, WHERE, month expression) of the cheapest source that can filter by f and group by
+    `agrupa` (and by day when `por_dia`): sums of additive measures only (never order counts)."""
+    precisa = set(agrupa) | {d for d in DIMENSOES if getattr(f, d)}
+    for fonte, dims, diaria in _FONTES:
+        if precisa <= set(dims) and (diaria or not por_dia):
+            break
+    where = ["data BETWEEN %(de)s AND %(ate)s"] if diaria else ["true"]
+    where += [f"(%({d})s::text[] IS NULL OR {_COLUNA[d]} = ANY(%({d})s::text[]))" for d in dims]
+    mes = "date_trunc('month', data::timestamp)::date" if diaria else "mes"  # timestamp: immutable, cheap
+    return fonte, "\n    AND ".join(where), mes
 
 
 # ------------------------------------------------------------------ freshness and filter options
@@ -164,12 +214,21 @@ def opcoes() -> dict[str, dict[str, str]] | Indisponivel:
 # ------------------------------------------------------------------ sales
 def kpis_vendas(f: Filtros) -> dict | Indisponivel:
     """Receita líquida, margem bruta, margem %, pedidos, ticket médio (cancelled lines excluded)."""
-    df = _linhas(f"""
+    if _fino(f):  # exact distinct orders of the matching lines: the line view, period on data_sk
+        sql = f"""
         SELECT coalesce(sum(valor_total_liquido), 0) AS receita,
                coalesce(sum(valor_total_liquido - custo_total), 0) AS margem,
                count(DISTINCT pedido_id) AS pedidos
         FROM mart.vw_vendas
-        WHERE NOT eh_cancelado AND {_FILTRO}""", _params(f))
+        WHERE NOT eh_cancelado AND {_FILTRO_LINHAS}"""
+    else:  # an order has one day and one region: pedidos adds up over days and regions
+        sql = f"""
+        SELECT coalesce(sum(valor_total_liquido), 0) AS receita,
+               coalesce(sum(margem_bruta), 0) AS margem,
+               coalesce(sum(pedidos), 0) AS pedidos
+        FROM mart.vw_pedidos_diarios
+        WHERE {_FILTRO_REGIAO}"""
+    df = _linhas(sql, _params(f))
     if isinstance(df, Indisponivel):
         return df
     receita, margem, pedidos = df.iloc[0]["receita"], df.iloc[0]["margem"], int(df.iloc[0]["pedidos"])
@@ -179,14 +238,16 @@ def kpis_vendas(f: Filtros) -> dict | Indisponivel:
 
 
 def serie_vendas(f: Filtros, grao: str) -> pd.DataFrame | Indisponivel:
-    """Revenue and margin per day or month ('dia' | 'mes') from the daily aggregate."""
+    """Revenue and margin per day or month ('dia' | 'mes') from the cheapest aggregate (see _fonte)."""
     if grao not in ("dia", "mes"):
         raise ValueError(grao)
-    periodo = "data" if grao == "dia" else "date_trunc('month', data)::date"
-    return _linhas(f"""
+    fonte, where, mes = _fonte(f, por_dia=(grao == "dia"))
+    periodo = "data" if grao == "dia" else mes
+    sql = f"""
         SELECT {periodo} AS periodo, sum(valor_total_liquido) AS receita, sum(margem_bruta) AS margem
-        FROM mart.vw_vendas_diarias WHERE {_FILTRO}
-        GROUP BY 1 ORDER BY 1""", _params(f))
+        FROM {fonte} WHERE {where}
+        GROUP BY 1 ORDER BY 1"""
+    return _linhas(sql, _params(f))
 
 
 _QUEBRAS = {"regiao": ("regiao_id", "regiao_nome"), "categoria": ("categoria", "categoria"),
@@ -196,10 +257,11 @@ _QUEBRAS = {"regiao": ("regiao_id", "regiao_nome"), "categoria": ("categoria", "
 def quebra_vendas(f: Filtros, dimensao: str) -> pd.DataFrame | Indisponivel:
     """Revenue, margin and margin % by one dimension (regiao | categoria | equipe | vendedor)."""
     chave, nome = _QUEBRAS[dimensao]  # KeyError for anything else: never a column name from outside
+    fonte, filtro, _ = _fonte(f, (dimensao,))
     return _linhas(f"""
         SELECT {chave} AS chave, min({nome}) AS nome, sum(valor_total_liquido) AS receita,
                sum(margem_bruta) AS margem, sum(quantidade_vendida) AS quantidade
-        FROM mart.vw_vendas_diarias WHERE {_FILTRO}
+        FROM {fonte} WHERE {filtro}
         GROUP BY 1 ORDER BY receita DESC""", _params(f))
 
 
@@ -222,29 +284,59 @@ def metas(mes: date, f: Filtros) -> pd.DataFrame | Indisponivel:
 # ------------------------------------------------------------------ discounts
 def resumo_descontos(f: Filtros) -> pd.DataFrame | Indisponivel:
     """Revenue, margin and orders of lines with and without a discount (cancelled excluded)."""
-    return _linhas(f"""
+    if _fino(f):
+        return _linhas(f"""
         SELECT (valor_desconto > 0) AS com_desconto,
                sum(valor_total_liquido) AS receita, sum(valor_total_liquido - custo_total) AS margem,
                sum(valor_bruto) AS valor_bruto, sum(valor_desconto) AS desconto,
                count(DISTINCT pedido_id) AS pedidos
         FROM mart.vw_vendas
-        WHERE NOT eh_cancelado AND {_FILTRO}
+        WHERE NOT eh_cancelado AND {_FILTRO_LINHAS}
         GROUP BY 1 ORDER BY 1 DESC""", _params(f))
+    # day x region: pedidos_com/sem_desconto count orders with at least one line with/without a
+    # discount (exact, additive over days and regions); a side with no line gives no row, as above
+    return _linhas(f"""
+        WITH t AS (
+            SELECT sum(receita_com_desconto) AS rc, sum(custo_com_desconto) AS cc,
+                   sum(valor_bruto_com_desconto) AS bc, sum(valor_desconto_com_desconto) AS dc,
+                   sum(pedidos_com_desconto) AS pc,
+                   sum(valor_total_liquido) AS r, sum(custo_total) AS c, sum(valor_bruto) AS b,
+                   sum(valor_desconto) AS d, sum(pedidos_sem_desconto) AS ps
+            FROM mart.vw_pedidos_diarios WHERE {_FILTRO_REGIAO}
+        )
+        SELECT true AS com_desconto, rc AS receita, rc - cc AS margem, bc AS valor_bruto, dc AS desconto,
+               pc AS pedidos
+        FROM t WHERE pc > 0
+        UNION ALL
+        SELECT false, r - rc, (r - c) - (rc - cc), b - bc, d - dc, ps
+        FROM t WHERE ps > 0
+        ORDER BY 1 DESC""", _params(f))
 
 
 def campanhas(f: Filtros) -> pd.DataFrame | Indisponivel:
     """Per campaign and coupon: uses (orders), discount applied, revenue with discount, margin, ROI.
 
-    Read from the line view (mart.vw_vendas) because mart.vw_descontos_campanhas is monthly and
-    cannot take the region/category/team/seller filters; same definitions as the catalog's
-    desconto_aplicado (valor_desconto of discounted lines) and roi_desconto."""
-    return _linhas(f"""
+    mart.vw_descontos_campanhas is monthly and cannot take the filters: with at most a region
+    filter this reads mart.vw_descontos_diarios (day x region x coupon), with a category/team/seller
+    filter the line view (mart.vw_vendas); same definitions as the catalog's desconto_aplicado
+    (valor_desconto of discounted lines) and roi_desconto."""
+    if _fino(f):
+        return _linhas(f"""
         SELECT campanha, cupom, count(DISTINCT pedido_id) AS usos,
                sum(valor_desconto) AS desconto, sum(valor_total_liquido) AS receita,
                sum(valor_total_liquido - custo_total) AS margem,
                sum(valor_total_liquido) / nullif(sum(valor_desconto), 0) AS roi
         FROM mart.vw_vendas
-        WHERE NOT eh_cancelado AND valor_desconto > 0 AND {_FILTRO}
+        WHERE NOT eh_cancelado AND valor_desconto > 0 AND {_FILTRO_LINHAS}
+        GROUP BY 1, 2 ORDER BY receita DESC""", _params(f))
+    # day x region x coupon: an order has one coupon, so its orders add up over days and regions
+    return _linhas(f"""
+        SELECT campanha, cupom, sum(pedidos) AS usos,
+               sum(valor_desconto) AS desconto, sum(valor_total_liquido) AS receita,
+               sum(margem_bruta) AS margem,
+               sum(valor_total_liquido) / nullif(sum(valor_desconto), 0) AS roi
+        FROM mart.vw_descontos_diarios
+        WHERE {_FILTRO_REGIAO}
         GROUP BY 1, 2 ORDER BY receita DESC""", _params(f))
 
 

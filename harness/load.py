@@ -52,8 +52,9 @@ def _window(dw: psycopg.Connection, shop: psycopg.Connection, e: Entity) -> dict
 
 
 # the fact columns the aggregates and the reconciliation are computed from: a line whose values here
-# did not change (e.g. a status moving from shipped to delivered) leaves its day's aggregate as it is
-AGGREGATED_COLUMNS = ("data_sk", "pedido_id", "cliente_sk", "produto_sk", "vendedor_sk", "equipe_sk", "regiao_sk",
+# did not change (e.g. a status moving from shipped to delivered) leaves its day's aggregates as they are
+# (keep in step with etl.refresh_agg_vendas_diarias: every fact column an aggregate reads is here)
+AGGREGATED_COLUMNS = ("data_sk", "pedido_id", "cliente_sk", "produto_sk", "vendedor_sk", "equipe_sk", "regiao_sk", "desconto_sk",
                       "eh_cancelado", "quantidade_vendida", "quantidade_devolvida", "valor_bruto", "valor_desconto",
                       "valor_total_liquido", "custo_total", "valor_frete")
 

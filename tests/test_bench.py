@@ -60,6 +60,13 @@ def test_bench_tiny_scale_writes_every_section(tmp_path, monkeypatch):
     assert {n for k, n in names if k == "standard"} == standard
     for q in data["queries"]["results"]:
         assert q["n"] == 2 and 0 < q["p50_ms"] <= q["p95_ms"] <= q["max_ms"]
+    pages = {r["page"].split(" ")[0] for r in data["callbacks"]["results"]}
+    assert pages == {"vendas", "metas", "descontos", "monitor"}
+    scenarios = {r["scenario"] for r in data["callbacks"]["results"]}
+    assert {"mes (padrão)", "total", "total + região", "mes + categoria", "total + vendedor"} <= scenarios
+    for r in data["callbacks"]["results"]:
+        assert r["n"] == 2 and 0 < r["p50_ms"] <= r["p95_ms"] <= r["max_ms"]
+    assert "callback_p95_ms" in data["targets"]
     assert data["top_statements"], "pg_stat_statements gave nothing"
     assert data["memory"]["peak_self_mb"] > 10
     assert data["machine"]["cores"] >= 1
@@ -67,5 +74,6 @@ def test_bench_tiny_scale_writes_every_section(tmp_path, monkeypatch):
     text = doc.read_text()
     assert "hand-written text stays" in text
     assert text.count("<!-- bench:scale=0.002 -->") == 1 and "| full load / floor |" in text
+    assert "| page | filter change | p50 ms | p95 ms |" in text
     suite.write_doc_section(doc, data)                  # rewriting replaces the section, never duplicates it
     assert doc.read_text().count("<!-- bench:scale=0.002 -->") == 1

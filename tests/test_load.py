@@ -332,3 +332,16 @@ def test_a_load_that_changes_much_of_a_table_analyzes_it(shop):
     assert sorted(manual) == sorted(tables) and all(n >= 1 for n in manual.values()), manual
     with db.connect("dw", "etl") as conn:
         assert load._analyze_changed_tables(conn, 999999) == []   # a run with no changes
+
+
+def test_changed_days_watch_every_fact_column_the_aggregates_read(shop):
+    """load.AGGREGATED_COLUMNS decides which changed lines refresh their day: it must hold every
+    fact_vendas column the aggregate refresh reads, or a change to that column would go stale."""
+    import re
+    from harness.paths import database_dir
+
+    text = (database_dir() / "procs" / "etl.refresh_agg_vendas_diarias.sql").read_text()
+    columns = [r[0] for r in dw_query("SELECT attname FROM pg_attribute WHERE attrelid = 'fact.fact_vendas'::regclass "
+                                      "AND attnum > 0 AND NOT attisdropped")]
+    read = {c for c in columns if re.search(rf"\b[a-z]\.{c}\b", text)}
+    assert read and read <= set(load.AGGREGATED_COLUMNS), read - set(load.AGGREGATED_COLUMNS)

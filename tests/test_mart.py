@@ -308,6 +308,74 @@ def test_range_refresh_equals_full_recompute_and_touches_only_its_days(mart_dw):
         conn.rollback()
 
 
+MONTHLY_FROM_FACT = """
+    SELECT date_trunc('month', d.data)::date AS mes, f.regiao_sk, coalesce(p.categoria, 'Não informado') AS categoria,
+           f.equipe_sk, f.vendedor_sk, f.pedido_id, f.quantidade_vendida, f.quantidade_devolvida, f.valor_bruto,
+           f.valor_desconto, f.valor_total_liquido, f.custo_total, f.valor_desconto > 0 AS com_desconto
+    FROM fact.fact_vendas f JOIN dim.dim_data d ON d.data_sk = f.data_sk
+    JOIN dim.dim_produto p ON p.produto_sk = f.produto_sk
+    WHERE NOT f.eh_cancelado"""
+MEASURES = ("count(*), sum(quantidade_vendida), sum(quantidade_devolvida), sum(valor_bruto), sum(valor_desconto), "
+            "sum(valor_total_liquido), sum(custo_total), count(*) FILTER (WHERE com_desconto), "
+            "coalesce(sum(valor_total_liquido) FILTER (WHERE com_desconto), 0)")
+
+
+def _monthly_and_seller_orders_match_fact(conn):
+    by_category = {r[:3]: r[3:] for r in conn.execute(
+        "SELECT mes, regiao_sk, categoria, linhas, quantidade_vendida, quantidade_devolvida, valor_bruto, "
+        "valor_desconto, valor_total_liquido, custo_total, linhas_com_desconto, receita_com_desconto "
+        "FROM mart.agg_vendas_mensais_categoria").fetchall()}
+    assert by_category == {r[:3]: r[3:] for r in conn.execute(
+        f"SELECT mes, regiao_sk, categoria, {MEASURES} FROM ({MONTHLY_FROM_FACT}) l GROUP BY 1, 2, 3").fetchall()}
+    # the seller table's pedidos (sum of the daily pedidos_vendedor) are the seller's distinct orders
+    by_seller = {r[:4]: r[4:] for r in conn.execute(
+        "SELECT mes, regiao_sk, equipe_sk, vendedor_sk, pedidos, linhas, quantidade_vendida, quantidade_devolvida, "
+        "valor_bruto, valor_desconto, valor_total_liquido, custo_total, linhas_com_desconto, receita_com_desconto "
+        "FROM mart.agg_vendas_mensais_vendedor").fetchall()}
+    assert by_seller == {r[:4]: r[4:] for r in conn.execute(
+        f"SELECT mes, regiao_sk, equipe_sk, vendedor_sk, count(DISTINCT pedido_id), {MEASURES} "
+        f"FROM ({MONTHLY_FROM_FACT}) l GROUP BY 1, 2, 3, 4").fetchall()}
+    by_day = dict(conn.execute(
+        "SELECT (data, regiao_sk)::text, (pedidos, pedidos_com_desconto, pedidos_sem_desconto, linhas, "
+        "valor_bruto, valor_desconto, custo_total, receita_com_desconto, custo_com_desconto)::text "
+        "FROM mart.agg_pedidos_diarios").fetchall())
+    assert by_day == dict(conn.execute(
+        "SELECT (d.data, f.regiao_sk)::text, (count(DISTINCT f.pedido_id), "
+        "count(DISTINCT f.pedido_id) FILTER (WHERE f.valor_desconto > 0), "
+        "count(DISTINCT f.pedido_id) FILTER (WHERE NOT f.valor_desconto > 0), count(*), sum(f.valor_bruto), "
+        "sum(f.valor_desconto), sum(f.custo_total), "
+        "coalesce(sum(f.valor_total_liquido) FILTER (WHERE f.valor_desconto > 0), 0)::numeric(16,2), "
+        "coalesce(sum(f.custo_total) FILTER (WHERE f.valor_desconto > 0), 0)::numeric(16,2))::text "
+        "FROM fact.fact_vendas f JOIN dim.dim_data d ON d.data_sk = f.data_sk WHERE NOT f.eh_cancelado "
+        "GROUP BY d.data, f.regiao_sk").fetchall())
+    coupons = dict(conn.execute(
+        "SELECT (data, regiao_sk, desconto_sk)::text, (linhas, pedidos, valor_desconto, valor_total_liquido)::text "
+        "FROM mart.agg_descontos_diarios").fetchall())
+    assert coupons == dict(conn.execute(
+        "SELECT (d.data, f.regiao_sk, f.desconto_sk)::text, (count(*), count(DISTINCT f.pedido_id), "
+        "sum(f.valor_desconto), sum(f.valor_total_liquido))::text FROM fact.fact_vendas f "
+        "JOIN dim.dim_data d ON d.data_sk = f.data_sk WHERE NOT f.eh_cancelado AND f.valor_desconto > 0 "
+        "GROUP BY d.data, f.regiao_sk, f.desconto_sk").fetchall())
+
+
+def test_monthly_rollup_and_day_tables_follow_partial_refreshes(mart_dw):
+    """The monthly roll-up is adjusted by difference when days are rewritten: after changes on two
+    days refreshed one at a time it still equals a grouping of the fact, emptied groups disappear,
+    and the day x region / day x coupon tables and pedidos_vendedor stay exact."""
+    with db.connect("dw", "admin") as conn:
+        _monthly_and_seller_orders_match_fact(conn)
+        conn.execute("UPDATE fact.fact_vendas SET quantidade_devolvida = 1 WHERE item_pedido_id = 'I05'")
+        conn.execute("UPDATE fact.fact_vendas SET eh_cancelado = false, status = 'delivered' WHERE pedido_id = 'O4'")
+        conn.execute("UPDATE fact.fact_vendas SET eh_cancelado = true, status = 'canceled' WHERE pedido_id = 'O9'")
+        run2 = conn.execute("INSERT INTO audit.etl_run (command) VALUES ('test') RETURNING run_id").fetchone()[0]
+        for day in (date(2024, 1, 20), date(2024, 2, 28)):
+            conn.execute("CALL etl.refresh_agg_vendas_diarias(%s, %s, %s)", (run2, day, day))
+        _monthly_and_seller_orders_match_fact(conn)
+        for table in ("mart.agg_vendas_mensais_categoria", "mart.agg_vendas_mensais_vendedor"):
+            assert conn.execute(f"SELECT count(*) FROM {table} WHERE linhas <= 0").fetchone()[0] == 0
+        conn.rollback()
+
+
 def test_refresh_rerun_is_idempotent_and_runs_as_etl_writer(mart_dw):
     with db.connect("dw", "etl") as conn:
         before = _strip_run(_agg(conn))
@@ -366,7 +434,9 @@ def test_shop_reconciliation_breakdowns(mart_dw):
 MART_OBJECTS = ["mart.vw_vendas", "mart.vw_vendas_diarias", "mart.vw_pedidos_diarios", "mart.vw_metas_atingimento",
                 "mart.vw_descontos_campanhas", "mart.vw_devolucoes", "mart.vw_monitor_etl", "mart.vw_atualizacao",
                 "mart.vw_versao_warehouse", "mart.agg_vendas_diarias", "mart.agg_pedidos_diarios",
-                "mart.vw_verificacoes_qualidade", "mart.vw_opcoes_filtro"]  # added by the dashboards branch (Monitor ETL: failed checks)
+                "mart.vw_verificacoes_qualidade", "mart.vw_opcoes_filtro",  # added by the dashboards branch (Monitor ETL: failed checks)
+                "mart.agg_vendas_mensais_categoria", "mart.agg_vendas_mensais_vendedor",  # V042
+                "mart.agg_descontos_diarios", "mart.vw_descontos_diarios"]  # V043
 
 
 def test_bi_reader_selects_every_mart_object_and_not_audit(template_dbs):
@@ -378,6 +448,8 @@ def test_bi_reader_selects_every_mart_object_and_not_audit(template_dbs):
     with db.connect("dw", "bi") as conn:
         for name in MART_OBJECTS:
             conn.execute(f"SELECT * FROM {name} LIMIT 1").fetchall()
+        for fn in ("vendas_periodo_categoria", "vendas_periodo_vendedor"):
+            conn.execute(f"SELECT * FROM mart.{fn}('2024-01-10', '2024-03-31') LIMIT 1").fetchall()
     for hidden in ("audit.rejected_rows", "audit.etl_run", "audit.etl_run_entity"):
         with db.connect("dw", "bi") as conn, pytest.raises(psycopg.Error):
             conn.execute(f"SELECT * FROM {hidden}")

@@ -1,6 +1,36 @@
 -- Receita líquida e margem por região do cliente no período (PRD 2: "receita líquida por região").
--- Sem linhas canceladas. Lê mart.vw_vendas_diarias (pré-agregado).
+-- Sem linhas canceladas.
+-- Fonte: a mais barata que aceita os filtros dados (um parâmetro nulo desliga o ramo no plano):
+-- mart.vw_pedidos_diarios (dia x região) sem filtro de categoria, equipe ou vendedor;
+-- mart.vendas_periodo_vendedor / mart.vendas_periodo_categoria (meses inteiros dos agregados
+-- mensais, dias das pontas do diário); mart.vw_vendas_diarias quando categoria e equipe/vendedor
+-- vêm juntos.
 -- params: data_inicio date, data_fim date (obrigatórios); categoria, equipe, vendedor (opcionais)
+WITH linhas AS (
+    SELECT regiao_id, regiao_nome, valor_total_liquido, custo_total, quantidade_vendida
+    FROM mart.vw_pedidos_diarios
+    WHERE %(categoria)s::text IS NULL AND %(equipe)s::text IS NULL AND %(vendedor)s::text IS NULL
+      AND data BETWEEN %(data_inicio)s::date AND %(data_fim)s::date
+    UNION ALL
+    SELECT regiao_id, regiao_nome, valor_total_liquido, custo_total, quantidade_vendida
+    FROM mart.vendas_periodo_vendedor(%(data_inicio)s::date, %(data_fim)s::date)
+    WHERE %(categoria)s::text IS NULL AND (%(equipe)s::text IS NOT NULL OR %(vendedor)s::text IS NOT NULL)
+      AND (%(equipe)s::text IS NULL OR equipe_id = %(equipe)s::text)
+      AND (%(vendedor)s::text IS NULL OR vendedor_id = %(vendedor)s::text)
+    UNION ALL
+    SELECT regiao_id, regiao_nome, valor_total_liquido, custo_total, quantidade_vendida
+    FROM mart.vendas_periodo_categoria(%(data_inicio)s::date, %(data_fim)s::date)
+    WHERE %(categoria)s::text IS NOT NULL AND %(equipe)s::text IS NULL AND %(vendedor)s::text IS NULL
+      AND (%(categoria)s::text IS NULL OR categoria = %(categoria)s::text)
+    UNION ALL
+    SELECT regiao_id, regiao_nome, valor_total_liquido, custo_total, quantidade_vendida
+    FROM mart.vw_vendas_diarias
+    WHERE %(categoria)s::text IS NOT NULL AND (%(equipe)s::text IS NOT NULL OR %(vendedor)s::text IS NOT NULL)
+      AND data BETWEEN %(data_inicio)s::date AND %(data_fim)s::date
+      AND (%(categoria)s::text IS NULL OR categoria = %(categoria)s::text)
+      AND (%(equipe)s::text IS NULL OR equipe_id = %(equipe)s::text)
+      AND (%(vendedor)s::text IS NULL OR vendedor_id = %(vendedor)s::text)
+)
 SELECT regiao_id,
        regiao_nome,
        SUM(valor_total_liquido)                                              AS receita_liquida,
@@ -8,10 +38,6 @@ SELECT regiao_id,
        round(SUM(valor_total_liquido - custo_total) * 100.0 / NULLIF(SUM(valor_total_liquido), 0), 2)
                                                                              AS margem_percentual,
        SUM(quantidade_vendida)                                               AS itens
-FROM mart.vw_vendas_diarias
-WHERE data BETWEEN %(data_inicio)s::date AND %(data_fim)s::date
-  AND (%(categoria)s::text IS NULL OR categoria = %(categoria)s::text)
-  AND (%(equipe)s::text IS NULL OR equipe_id = %(equipe)s::text)
-  AND (%(vendedor)s::text IS NULL OR vendedor_id = %(vendedor)s::text)
+FROM linhas
 GROUP BY regiao_id, regiao_nome
 ORDER BY receita_liquida DESC, regiao_id;

@@ -2,7 +2,7 @@
 -- descontos na margem"). Meses que cruzam o período; sem linhas canceladas.
 -- impacto_margem_pp = margem % das linhas da campanha - margem % de TODAS as linhas sem desconto
 -- dos mesmos meses (pontos percentuais; negativo = o desconto reduz a margem).
--- Lê mart.vw_descontos_campanhas e mart.vw_vendas_diarias.
+-- Lê mart.vw_descontos_campanhas e mart.vw_pedidos_diarios (dia x região: todas as linhas do mês).
 -- params: data_inicio date, data_fim date (obrigatórios); campanha (opcional)
 WITH camp AS (
     SELECT campanha,
@@ -16,9 +16,9 @@ WITH camp AS (
       AND (%(campanha)s::text IS NULL OR campanha = %(campanha)s::text)
     GROUP BY campanha
 ), sem AS (
-    SELECT SUM(receita_sem_desconto) AS receita,
-           SUM(receita_sem_desconto - (custo_total - custo_com_desconto)) AS margem
-    FROM mart.vw_vendas_diarias
+    SELECT SUM(valor_total_liquido - receita_com_desconto) AS receita,
+           SUM((valor_total_liquido - receita_com_desconto) - (custo_total - custo_com_desconto)) AS margem
+    FROM mart.vw_pedidos_diarios
     WHERE data BETWEEN date_trunc('month', %(data_inicio)s::date)::date
                    AND (date_trunc('month', %(data_fim)s::date) + interval '1 month - 1 day')::date
 )

@@ -3,12 +3,12 @@
 -- who may read them, and the refresh procedure's shape. A deliberate change to a view's
 -- columns must change this file too (and be announced to the readers of the view).
 BEGIN;
-SELECT plan(33);
+SELECT plan(47);
 
 SELECT results_eq(
     $$SELECT c.relname::text COLLATE "default", c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'mart' AND c.relkind IN ('r', 'v', 'm', 'p') ORDER BY 1$$,
-    $$VALUES ('agg_pedidos_diarios', 'r'), ('agg_vendas_diarias', 'r'), ('vw_atualizacao', 'v'), ('vw_descontos_campanhas', 'v'), ('vw_devolucoes', 'v'), ('vw_metas_atingimento', 'v'), ('vw_monitor_etl', 'v'), ('vw_opcoes_filtro', 'v'), ('vw_pedidos_diarios', 'v'), ('vw_vendas', 'v'), ('vw_vendas_diarias', 'v'), ('vw_verificacoes_qualidade', 'v'), ('vw_versao_warehouse', 'v')$$,
+    $$VALUES ('agg_descontos_diarios', 'r'), ('agg_pedidos_diarios', 'r'), ('agg_vendas_diarias', 'r'), ('agg_vendas_mensais_categoria', 'r'), ('agg_vendas_mensais_vendedor', 'r'), ('vw_atualizacao', 'v'), ('vw_descontos_campanhas', 'v'), ('vw_descontos_diarios', 'v'), ('vw_devolucoes', 'v'), ('vw_metas_atingimento', 'v'), ('vw_monitor_etl', 'v'), ('vw_opcoes_filtro', 'v'), ('vw_pedidos_diarios', 'v'), ('vw_vendas', 'v'), ('vw_vendas_diarias', 'v'), ('vw_verificacoes_qualidade', 'v'), ('vw_versao_warehouse', 'v')$$,
     'mart holds exactly the published tables and views');
 
 SELECT results_eq(
@@ -20,7 +20,19 @@ SELECT results_eq(
       ('pedidos', 'bigint'),
       ('clientes', 'bigint'),
       ('valor_total_liquido', 'numeric(16,2)'),
-      ('refreshed_run_id', 'bigint')$$,
+      ('refreshed_run_id', 'bigint'),
+      ('pedidos_com_desconto', 'bigint'),
+      ('pedidos_sem_desconto', 'bigint'),
+      ('linhas', 'bigint'),
+      ('quantidade_vendida', 'bigint'),
+      ('quantidade_devolvida', 'bigint'),
+      ('valor_bruto', 'numeric(16,2)'),
+      ('valor_desconto', 'numeric(16,2)'),
+      ('custo_total', 'numeric(16,2)'),
+      ('valor_bruto_com_desconto', 'numeric(16,2)'),
+      ('valor_desconto_com_desconto', 'numeric(16,2)'),
+      ('receita_com_desconto', 'numeric(16,2)'),
+      ('custo_com_desconto', 'numeric(16,2)')$$,
     'mart.agg_pedidos_diarios: column names, order and types are the published contract');
 SELECT results_eq(
     $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
@@ -43,8 +55,91 @@ SELECT results_eq(
       ('linhas_com_desconto', 'bigint'),
       ('receita_com_desconto', 'numeric(16,2)'),
       ('custo_com_desconto', 'numeric(16,2)'),
-      ('refreshed_run_id', 'bigint')$$,
+      ('refreshed_run_id', 'bigint'),
+      ('pedidos_vendedor', 'bigint')$$,
     'mart.agg_vendas_diarias: column names, order and types are the published contract');
+SELECT results_eq(
+    $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+      WHERE a.attrelid = 'mart.agg_vendas_mensais_categoria'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum$$,
+    $$VALUES ('mes', 'date'),
+      ('regiao_sk', 'integer'),
+      ('categoria', 'text'),
+      ('linhas', 'bigint'),
+      ('quantidade_vendida', 'bigint'),
+      ('quantidade_devolvida', 'bigint'),
+      ('valor_bruto', 'numeric(16,2)'),
+      ('valor_desconto', 'numeric(16,2)'),
+      ('valor_total_liquido', 'numeric(16,2)'),
+      ('custo_total', 'numeric(16,2)'),
+      ('valor_frete', 'numeric(16,2)'),
+      ('linhas_com_desconto', 'bigint'),
+      ('receita_com_desconto', 'numeric(16,2)'),
+      ('custo_com_desconto', 'numeric(16,2)'),
+      ('refreshed_run_id', 'bigint')$$,
+    'mart.agg_vendas_mensais_categoria: column names, order and types are the published contract');
+SELECT results_eq(
+    $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+      WHERE a.attrelid = 'mart.agg_vendas_mensais_vendedor'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum$$,
+    $$VALUES ('mes', 'date'),
+      ('regiao_sk', 'integer'),
+      ('equipe_sk', 'integer'),
+      ('vendedor_sk', 'integer'),
+      ('linhas', 'bigint'),
+      ('pedidos', 'bigint'),
+      ('quantidade_vendida', 'bigint'),
+      ('quantidade_devolvida', 'bigint'),
+      ('valor_bruto', 'numeric(16,2)'),
+      ('valor_desconto', 'numeric(16,2)'),
+      ('valor_total_liquido', 'numeric(16,2)'),
+      ('custo_total', 'numeric(16,2)'),
+      ('valor_frete', 'numeric(16,2)'),
+      ('linhas_com_desconto', 'bigint'),
+      ('receita_com_desconto', 'numeric(16,2)'),
+      ('custo_com_desconto', 'numeric(16,2)'),
+      ('refreshed_run_id', 'bigint')$$,
+    'mart.agg_vendas_mensais_vendedor: column names, order and types are the published contract');
+SELECT results_eq(
+    $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+      WHERE a.attrelid = 'mart.agg_descontos_diarios'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum$$,
+    $$VALUES ('data', 'date'),
+      ('data_sk', 'integer'),
+      ('regiao_sk', 'integer'),
+      ('desconto_sk', 'integer'),
+      ('linhas', 'bigint'),
+      ('pedidos', 'bigint'),
+      ('valor_bruto', 'numeric(16,2)'),
+      ('valor_desconto', 'numeric(16,2)'),
+      ('valor_total_liquido', 'numeric(16,2)'),
+      ('custo_total', 'numeric(16,2)'),
+      ('refreshed_run_id', 'bigint')$$,
+    'mart.agg_descontos_diarios: column names, order and types are the published contract');
+SELECT results_eq(
+    $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+      WHERE a.attrelid = 'mart.vw_descontos_diarios'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum$$,
+    $$VALUES ('data', 'date'),
+      ('regiao_id', 'text'),
+      ('regiao_nome', 'text'),
+      ('desconto_id', 'text'),
+      ('cupom', 'text'),
+      ('campanha', 'text'),
+      ('linhas', 'bigint'),
+      ('pedidos', 'bigint'),
+      ('valor_bruto', 'numeric(16,2)'),
+      ('valor_desconto', 'numeric(16,2)'),
+      ('valor_total_liquido', 'numeric(16,2)'),
+      ('custo_total', 'numeric(16,2)'),
+      ('margem_bruta', 'numeric(16,2)')$$,
+    'mart.vw_descontos_diarios: column names, order and types are the published contract');
+SELECT is(pg_get_function_result('mart.vendas_periodo_categoria(date, date)'::regprocedure),
+    'TABLE(mes date, data date, regiao_id text, regiao_nome text, categoria text, linhas bigint, quantidade_vendida bigint, quantidade_devolvida bigint, valor_bruto numeric, valor_desconto numeric, valor_total_liquido numeric, custo_total numeric, valor_frete numeric, linhas_com_desconto bigint, receita_com_desconto numeric, custo_com_desconto numeric, margem_bruta numeric)',
+    'mart.vendas_periodo_categoria(date, date): result columns are the published contract');
+SELECT is(pg_get_function_result('mart.vendas_periodo_vendedor(date, date)'::regprocedure),
+    'TABLE(mes date, data date, regiao_id text, regiao_nome text, equipe_id text, equipe_nome text, '
+    'vendedor_id text, vendedor_nome text, linhas bigint, quantidade_vendida bigint, quantidade_devolvida bigint, valor_bruto numeric, valor_desconto numeric, valor_total_liquido numeric, custo_total numeric, valor_frete numeric, linhas_com_desconto bigint, receita_com_desconto numeric, custo_com_desconto numeric, margem_bruta numeric, pedidos bigint)',
+    'mart.vendas_periodo_vendedor(date, date): result columns are the published contract');
+SELECT ok(has_function_privilege('bi_reader', 'mart.vendas_periodo_categoria(date, date)', 'EXECUTE')
+          AND has_function_privilege('bi_reader', 'mart.vendas_periodo_vendedor(date, date)', 'EXECUTE'),
+          'bi_reader may call the mart.vendas_periodo_* functions');
 SELECT results_eq(
     $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
       WHERE a.attrelid = 'mart.vw_atualizacao'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum$$,
@@ -145,7 +240,20 @@ SELECT results_eq(
       ('regiao_nome', 'text'),
       ('pedidos', 'bigint'),
       ('clientes', 'bigint'),
-      ('valor_total_liquido', 'numeric(16,2)')$$,
+      ('valor_total_liquido', 'numeric(16,2)'),
+      ('pedidos_com_desconto', 'bigint'),
+      ('pedidos_sem_desconto', 'bigint'),
+      ('linhas', 'bigint'),
+      ('quantidade_vendida', 'bigint'),
+      ('quantidade_devolvida', 'bigint'),
+      ('valor_bruto', 'numeric(16,2)'),
+      ('valor_desconto', 'numeric(16,2)'),
+      ('custo_total', 'numeric(16,2)'),
+      ('margem_bruta', 'numeric(16,2)'),
+      ('valor_bruto_com_desconto', 'numeric(16,2)'),
+      ('valor_desconto_com_desconto', 'numeric(16,2)'),
+      ('receita_com_desconto', 'numeric(16,2)'),
+      ('custo_com_desconto', 'numeric(16,2)')$$,
     'mart.vw_pedidos_diarios: column names, order and types are the published contract');
 SELECT results_eq(
     $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
@@ -241,6 +349,7 @@ SELECT results_eq(
 
 SELECT ok(has_table_privilege('bi_reader', 'mart.agg_pedidos_diarios', 'SELECT'), 'bi_reader may SELECT mart.agg_pedidos_diarios');
 SELECT ok(has_table_privilege('bi_reader', 'mart.agg_vendas_diarias', 'SELECT'), 'bi_reader may SELECT mart.agg_vendas_diarias');
+SELECT ok(has_table_privilege('bi_reader', 'mart.vw_descontos_diarios', 'SELECT'), 'bi_reader may SELECT mart.vw_descontos_diarios');
 SELECT ok(has_table_privilege('bi_reader', 'mart.vw_atualizacao', 'SELECT'), 'bi_reader may SELECT mart.vw_atualizacao');
 SELECT ok(has_table_privilege('bi_reader', 'mart.vw_descontos_campanhas', 'SELECT'), 'bi_reader may SELECT mart.vw_descontos_campanhas');
 SELECT ok(has_table_privilege('bi_reader', 'mart.vw_devolucoes', 'SELECT'), 'bi_reader may SELECT mart.vw_devolucoes');
@@ -265,6 +374,18 @@ SELECT table_privs_are('mart', 'agg_vendas_diarias', 'etl_writer', ARRAY['DELETE
                        'etl_writer may rewrite days of mart.agg_vendas_diarias (refresh runs as its caller)');
 SELECT table_privs_are('mart', 'agg_pedidos_diarios', 'etl_writer', ARRAY['DELETE', 'INSERT', 'SELECT'],
                        'etl_writer may rewrite days of mart.agg_pedidos_diarios');
+SELECT table_privs_are('mart', 'agg_vendas_mensais_categoria', 'bi_reader', ARRAY['SELECT'],
+                       'bi_reader only reads mart.agg_vendas_mensais_categoria');
+SELECT table_privs_are('mart', 'agg_vendas_mensais_vendedor', 'bi_reader', ARRAY['SELECT'],
+                       'bi_reader only reads mart.agg_vendas_mensais_vendedor');
+SELECT table_privs_are('mart', 'agg_descontos_diarios', 'bi_reader', ARRAY['SELECT'],
+                       'bi_reader only reads mart.agg_descontos_diarios');
+SELECT table_privs_are('mart', 'agg_vendas_mensais_categoria', 'etl_writer', ARRAY['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
+                       'etl_writer may adjust months of mart.agg_vendas_mensais_categoria (the refresh merges differences)');
+SELECT table_privs_are('mart', 'agg_vendas_mensais_vendedor', 'etl_writer', ARRAY['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
+                       'etl_writer may adjust months of mart.agg_vendas_mensais_vendedor');
+SELECT table_privs_are('mart', 'agg_descontos_diarios', 'etl_writer', ARRAY['DELETE', 'INSERT', 'SELECT'],
+                       'etl_writer may rewrite days of mart.agg_descontos_diarios');
 SELECT ok(NOT has_table_privilege('bi_reader', 'audit.rejected_rows', 'SELECT'),
           'bi_reader cannot read audit.rejected_rows (raw rows)');
 SELECT has_function('etl', 'refresh_agg_vendas_diarias', ARRAY['bigint', 'date', 'date'],

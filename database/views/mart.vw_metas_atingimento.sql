@@ -1,7 +1,7 @@
 -- mart.vw_metas_atingimento: goal versus actual per seller and month, ranked within the team.
 -- Purpose: dashboard "metas e atingimento" and PRD question "taxa de atingimento de metas por
 --          vendedor e equipe" (journey 1).
--- Source: fact.fact_metas (goal), mart.agg_vendas_diarias (actual: non-cancelled net revenue
+-- Source: fact.fact_metas (goal), mart.agg_vendas_mensais_vendedor (actual: non-cancelled net revenue
 --         of the seller in the month, summed over every region/category/team of the aggregate,
 --         so it is only as current as the last etl.refresh_agg_vendas_diarias), dim_vendedor,
 --         dim_equipe (the goal's team), dim_regiao (the team's region).
@@ -19,9 +19,9 @@ WITH realizado AS (
     -- by natural key: every version of the seller in the month counts (a mid-month team change
     -- splits the seller's sales over two versions, the goal is one)
     SELECT v.vendedor_id,
-           date_trunc('month', a.data)::date AS mes,
+           a.mes                             AS mes,
            sum(a.valor_total_liquido)        AS valor
-    FROM mart.agg_vendas_diarias a
+    FROM mart.agg_vendas_mensais_vendedor a   -- monthly roll-up (V042): a month is read by its key
     JOIN dim.dim_vendedor v ON v.vendedor_sk = a.vendedor_sk
     GROUP BY 1, 2
 ), base AS (
