@@ -18,24 +18,24 @@ WITH meses AS MATERIALIZED (
            coalesce(sum(valor_total_liquido) FILTER (WHERE valor_desconto > 0), 0) AS receita_desc,
            coalesce(sum(custo_total) FILTER (WHERE valor_desconto > 0), 0) AS custo_desc
     FROM fact.fact_vendas
-    WHERE NOT eh_cancelado AND (%(datas)s::date[] IS NULL OR data_sk = ANY ((SELECT sks FROM escopo)))
+    WHERE NOT eh_cancelado AND (%(datas)s::date[] IS NULL OR data_sk = ANY ((SELECT sks FROM escopo)::integer[]))
     GROUP BY data_sk
 ), agregado AS (
     SELECT data_sk, sum(linhas) AS linhas, sum(quantidade_vendida) AS quantidade,
            sum(valor_total_liquido) AS receita, sum(custo_total) AS custo
     FROM mart.agg_vendas_diarias
-    WHERE %(datas)s::date[] IS NULL OR data = ANY ((SELECT datas FROM escopo))
+    WHERE %(datas)s::date[] IS NULL OR data = ANY ((SELECT datas FROM escopo)::date[])
     GROUP BY data_sk
 ), pedidos AS (
     SELECT data_sk, sum(linhas) AS linhas, sum(quantidade_vendida) AS quantidade,
            sum(valor_total_liquido) AS receita, sum(custo_total) AS custo
     FROM mart.agg_pedidos_diarios
-    WHERE %(datas)s::date[] IS NULL OR data = ANY ((SELECT datas FROM escopo))
+    WHERE %(datas)s::date[] IS NULL OR data = ANY ((SELECT datas FROM escopo)::date[])
     GROUP BY data_sk
 ), descontos AS (
     SELECT data_sk, sum(linhas) AS linhas, sum(valor_total_liquido) AS receita, sum(custo_total) AS custo
     FROM mart.agg_descontos_diarios
-    WHERE %(datas)s::date[] IS NULL OR data = ANY ((SELECT datas FROM escopo))
+    WHERE %(datas)s::date[] IS NULL OR data = ANY ((SELECT datas FROM escopo)::date[])
     GROUP BY data_sk
 ), fato_mensal AS (   -- the fact's days rolled up to months (no second scan of the fact)
     SELECT CASE WHEN f.data_sk = -1 THEN -1 ELSE f.data_sk / 100 * 100 + 1 END AS data_sk,
