@@ -134,11 +134,23 @@ def _changed_days(dw: psycopg.Connection, run_id: int) -> set[date]:
 
 
 def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection, e: Entity,
-                 reprocess: tuple[date, date] | None = None) -> None:
+                 reprocess: tuple[date, date] | None = None, staged: dict | None = None) -> dict:
+    """Load one entity in one transaction; returns the window it loaded.
+
+    staged: entity name -> window, for the entities this run has already loaded. An entity that
+    reuses another's staging (Entity.reuses_staging_of) and starts from the same watermark takes
+    that entity's rows, still in stg (committed with it), and its `until`, instead of extracting
+    them again: the same lines, so the two facts stay in step (1M lines, ~20 s, at scale 1)."""
     run.set_step(e.name)
     window = _window(dw, shop, e)
+    donor = (staged or {}).get(e.reuses_staging_of) if e.reuses_staging_of and not reprocess else None
+    reuse = donor is not None and donor["since"] == window["since"]
+    if reuse:
+        window = {**window, "until": donor["until"]}
     with dw.transaction():
-        if reprocess and e.kind == "fact":
+        if reuse:
+            pass  # stg holds exactly the donor's window
+        elif reprocess and e.kind == "fact":
             params = {"date_from": reprocess[0], "date_to": reprocess[1]}
             for source in e.window_sources:
                 extract.copy_into_staging(shop, dw, source, params, window=True)
@@ -167,6 +179,7 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
             # the quality gate of this run (and of later runs, until they reconcile) checks these days
             dw.execute("INSERT INTO ctl.reconcile_pending (data, run_id) SELECT unnest(%s::date[]), %s "
                        "ON CONFLICT (data) DO NOTHING", (sorted(days), run.run_id))
+    return window
 
 
 def _ranges(days: list[date]) -> list[tuple[date, date]]:
@@ -210,12 +223,13 @@ def _run_entities(run: runs.Run, entities: list[Entity], reprocess: tuple[date, 
     log = logs.get_logger()
     # autocommit: each `with dw.transaction()` below is a real transaction, committed on exit
     with db.connect("dw", "etl", autocommit=True) as dw, db.connect("oltp", "etl", autocommit=True) as shop:
+        staged: dict[str, dict] = {}
         for e in entities:
             if progress:
                 progress(e.name, "start")
             started = time.perf_counter()
             try:
-                _load_entity(run, dw, shop, e, reprocess)
+                staged[e.name] = _load_entity(run, dw, shop, e, reprocess, staged)
             except psycopg.Error as exc:
                 raise runs.fail_from_db_error(e.name, exc) from exc
             log.info("entity_loaded", entity=e.name, seconds=round(time.perf_counter() - started, 3))

@@ -15,6 +15,8 @@ class Entity:
     sources: tuple[str, ...]       # stg tables, each filled by database/extract/<source>.sql
     kind: str                      # 'dim' or 'fact'
     window_sources: tuple[str, ...] = ()  # reprocess: database/extract/<source>__window.sql
+    reuses_staging_of: str | None = None  # same sources as this earlier entity: take its staged rows
+                                          # when both start from the same watermark (harness.load)
 
     @property
     def procedure(self) -> str:
@@ -29,7 +31,8 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("dim_produto", ("products",), "dim"),
     Entity("dim_desconto", ("discounts",), "dim"),
     Entity("fact_vendas", ("order_lines", "deleted_rows"), "fact", ("order_lines", "deleted_rows")),
-    Entity("fact_descontos", ("order_lines", "deleted_rows"), "fact", ("order_lines", "deleted_rows")),
+    Entity("fact_descontos", ("order_lines", "deleted_rows"), "fact", ("order_lines", "deleted_rows"),
+           reuses_staging_of="fact_vendas"),
     Entity("fact_metas", ("sales_targets", "deleted_rows"), "fact", ("sales_targets", "deleted_rows")),
 )
 

@@ -345,3 +345,26 @@ def test_changed_days_watch_every_fact_column_the_aggregates_read(shop):
                                       "AND attnum > 0 AND NOT attisdropped")]
     read = {c for c in columns if re.search(rf"\b[a-z]\.{c}\b", text)}
     assert read and read <= set(load.AGGREGATED_COLUMNS), read - set(load.AGGREGATED_COLUMNS)
+
+
+def test_fact_descontos_takes_fact_vendas_staging_and_stays_in_step(shop, monkeypatch):
+    """fact_descontos starts from fact_vendas' watermark, so it reuses the lines fact_vendas staged
+    (one extraction instead of two) and ends with the same watermark; a discount changed in the shop
+    reaches both facts."""
+    from harness import extract
+
+    sources = []
+    real = extract.copy_into_staging
+    monkeypatch.setattr(extract, "copy_into_staging",
+                        lambda shop_, dw_, source, *a, **k: (sources.append(source), real(shop_, dw_, source, *a, **k))[1])
+    first = load.load_daily()
+    assert first.status == "succeeded"
+    assert sources.count("order_lines") == 1, sources
+    marks = dict(dw_query("SELECT entity, watermark FROM ctl.etl_control WHERE entity IN ('fact_vendas', 'fact_descontos')"))
+    assert marks["fact_vendas"] == marks["fact_descontos"]
+    shop_exec("UPDATE shop.order_items SET discount_amount = 1.00 WHERE order_item_id = 'O001-1'")
+    second = load.load_daily()
+    assert second.status == "succeeded"
+    assert dw_query("SELECT valor_desconto_aplicado FROM fact.fact_descontos WHERE item_pedido_id = 'O001-1'") == \
+        [(Decimal("1.00"),)]
+    assert warehouse_daily() == shop_daily()
