@@ -46,29 +46,29 @@ def vazio(mensagem: str = "Nenhum dado para os filtros escolhidos.") -> go.Figur
 
 
 def tendencia(df: pd.DataFrame, grao: str) -> go.Figure:
-    """Revenue and gross margin over time (df: periodo, receita, margem)."""
+    """Revenue and gross margin over time (df: periodo, receita, margem).
+
+    Hover texts are formatted by Plotly in the browser (`%{y:,.2f}` with the figure's ",."
+    separators gives 1.234,56; `%{x|%d/%m/%Y}` the date), and x/y go in as numpy arrays, which
+    Plotly takes as they are: formatting and validating three years of points in Python was
+    most of the sales page's callback time."""
     if df is None or df.empty:
         return vazio()
-    x = pd.to_datetime(df["periodo"])
-    rotulos = [fmt.data(d) if grao == "dia" else fmt.mes_ano(d) for d in x]
+    xs = pd.to_datetime(df["periodo"]).to_numpy()
+    receita, margem = df["receita"].to_numpy(dtype=float), df["margem"].to_numpy(dtype=float)
+    quando = "%{x|%d/%m/%Y}" if grao == "dia" else "%{x|%m/%Y}"
+    dica_receita = quando + "<br>Receita: R$ %{y:,.2f}<extra></extra>"
+    dica_margem = quando + "<br>Margem: R$ %{y:,.2f}<extra></extra>"
     fig = go.Figure()
     if grao == "mes":
-        fig.add_bar(x=x, y=df["receita"], name="Receita líquida", marker_color=AZUL,
-                    customdata=[[r, fmt.moeda(v)] for r, v in zip(rotulos, df["receita"])],
-                    hovertemplate="%{customdata[0]}<br>Receita: %{customdata[1]}<extra></extra>")
-        fig.add_bar(x=x, y=df["margem"], name="Margem bruta", marker_color=AZUL_CLARO,
-                    customdata=[[r, fmt.moeda(v)] for r, v in zip(rotulos, df["margem"])],
-                    hovertemplate="%{customdata[0]}<br>Margem: %{customdata[1]}<extra></extra>")
+        fig.add_bar(x=xs, y=receita, name="Receita líquida", marker_color=AZUL, hovertemplate=dica_receita)
+        fig.add_bar(x=xs, y=margem, name="Margem bruta", marker_color=AZUL_CLARO, hovertemplate=dica_margem)
         fig.update_xaxes(tickformat="%m/%Y", dtick="M1")
     else:
-        fig.add_scatter(x=x, y=df["receita"], name="Receita líquida", mode="lines+markers",
-                        line=dict(color=AZUL, width=2.5), marker=dict(size=5),
-                        customdata=[[r, fmt.moeda(v)] for r, v in zip(rotulos, df["receita"])],
-                        hovertemplate="%{customdata[0]}<br>Receita: %{customdata[1]}<extra></extra>")
-        fig.add_scatter(x=x, y=df["margem"], name="Margem bruta", mode="lines", fill="tozeroy",
-                        line=dict(color=AZUL_CLARO, width=1.5),
-                        customdata=[[r, fmt.moeda(v)] for r, v in zip(rotulos, df["margem"])],
-                        hovertemplate="%{customdata[0]}<br>Margem: %{customdata[1]}<extra></extra>")
+        fig.add_scatter(x=xs, y=receita, name="Receita líquida", mode="lines+markers",
+                        line=dict(color=AZUL, width=2.5), marker=dict(size=5), hovertemplate=dica_receita)
+        fig.add_scatter(x=xs, y=margem, name="Margem bruta", mode="lines", fill="tozeroy",
+                        line=dict(color=AZUL_CLARO, width=1.5), hovertemplate=dica_margem)
         fig.update_xaxes(tickformat="%d/%m")
     fig.update_yaxes(tickprefix="R$ ", tickformat="~s", rangemode="tozero")
     return _base(fig)
