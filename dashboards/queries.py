@@ -48,8 +48,6 @@ Resultado = T | Indisponivel  # type: ignore[misc]
 
 # ------------------------------------------------------------------ connections
 _local = threading.local()
-_todas: set = set()                 # every connection of every thread, so they can all be closed
-_todas_lock = threading.Lock()
 
 
 def _alvo() -> tuple[str, str]:
@@ -69,46 +67,17 @@ def _conexao(chave: str) -> psycopg.Connection:
     conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
     conn.execute(f"SET statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
     conns[chave] = conn
-    with _todas_lock:
-        _todas.add(conn)
     return conn
 
 
 def fechar_conexoes() -> None:
-    """Close the connections of every thread, the page workers' included (tests call it before
-    dropping their database); each thread opens a new one on its next query."""
-    with _todas_lock:
-        abertas = list(_todas)
-        _todas.clear()
-    for conn in abertas:
+    """Close this thread's connections (tests call it before dropping their database)."""
+    for conn in (getattr(_local, "conns", None) or {}).values():
         try:
             conn.close()
         except psycopg.Error:
             pass
     _local.conns = {}
-
-
-# A page's queries are independent: run them side by side, each on its worker's own connection
-# (the server works on two cores; psycopg waits for the server without holding the GIL). A small
-# fixed pool, so a page never opens more than PARALELO connections. Hand-written because it is
-# five lines over concurrent.futures; no library does "same call, thread-local connection" better.
-PARALELO = 4
-_pool = None
-_pool_lock = threading.Lock()
-
-
-def em_paralelo(*chamadas):
-    """Run zero-argument callables concurrently; their results in the same order (each already
-    turns a database failure into Indisponivel, so nothing raises here that would not serially)."""
-    global _pool
-    if len(chamadas) < 2:
-        return [c() for c in chamadas]
-    with _pool_lock:
-        if _pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            _pool = ThreadPoolExecutor(max_workers=PARALELO, thread_name_prefix="painel-consulta")
-    return [futuro.result() for futuro in [_pool.submit(c) for c in chamadas]]
 
 
 def limpar_cache() -> None:

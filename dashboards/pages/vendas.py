@@ -55,7 +55,7 @@ def layout(**_query):
 
 def atualizar(search, grao="dia"):
     """URL filters -> every output of the page. Never raises: errors become a message on the page."""
-    def saida_vazia(ctx_, msg):  # built only when needed: a blank figure costs ~15 ms
+    def saida_vazia(ctx_, msg):  # the blank figure only when needed (~15 ms)
         vazio = figures.vazio("")
         return (ctx_, ui.mensagem(msg), "", *([fmt.VAZIO] * 5), *([""] * 5),
                 *(["kpi-var neutro"] * 5), vazio, vazio, vazio, vazio, [])
@@ -65,11 +65,10 @@ def atualizar(search, grao="dia"):
             return saida_vazia(c.atualizado, c.erro)
         f = c.filtros
         grao_ok = grao if grao in ("dia", "mes") else "dia"
-        atual, anterior, serie, vendedores, *por_quebra = queries.em_paralelo(
-            lambda: queries.kpis_vendas(f), lambda: queries.kpis_vendas(f.periodo_anterior()),
-            lambda: queries.serie_vendas(f, grao_ok), lambda: queries.quebra_vendas(f, "vendedor"),
-            *(lambda d=d: queries.quebra_vendas(f, d) for d, _ in QUEBRAS))
-        quebras = dict(zip((d for d, _ in QUEBRAS), por_quebra))
+        atual, anterior = queries.kpis_vendas(f), queries.kpis_vendas(f.periodo_anterior())
+        serie = queries.serie_vendas(f, grao_ok)
+        quebras = {d: queries.quebra_vendas(f, d) for d, _ in QUEBRAS}
+        vendedores = queries.quebra_vendas(f, "vendedor")
         resultados = [atual, anterior, serie, vendedores, *quebras.values()]
         falha = next((r for r in resultados if isinstance(r, queries.Indisponivel)), None)
         if falha:
