@@ -88,6 +88,11 @@ def _rows(cur: psycopg.Cursor) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
+def _data_sks(days: list | None) -> list[int] | None:
+    """Days as dim_data.data_sk (yyyymmdd), the key fact_vendas is indexed on; None stays None (every day)."""
+    return None if days is None else [d.year * 10000 + d.month * 100 + d.day for d in days]
+
+
 def _pending_days(dw: psycopg.Connection) -> list:
     """Days changed by loads and not yet reconciled (ctl.reconcile_pending)."""
     return sorted(r[0] for r in dw.execute("SELECT data FROM ctl.reconcile_pending"))
@@ -113,8 +118,8 @@ def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection, days: list | No
         source_rows = shop.execute((folder / "shop_daily__days.sql").read_text(), {"days": days})
     wanted = None if days is None else set(days)
     source = {r["dia"]: r for r in _rows(source_rows) if wanted is None or r["dia"] in wanted}
-    dias = None if days is None else [int(d.strftime("%Y%m%d")) for d in days]
-    target = {r["dia"]: r for r in _rows(dw.execute((folder / "warehouse_daily.sql").read_text(), {"dias": dias}))}
+    target = {r["dia"]: r for r in _rows(dw.execute((folder / "warehouse_daily.sql").read_text(),
+                                                     {"dias": _data_sks(days)}))}
     offending = []
     for day in sorted(set(source) | set(target)):
         s, t = source.get(day, {}), target.get(day, {})
@@ -156,7 +161,7 @@ def run_checks(run_id: int, only: list[str] | None = None, incremental: bool = F
         if changed is not None and len(changed) > DAYS_QUERY_LIMIT:
             changed = None  # a first load or a catch-up: whole-table plans beat long day lists
         params = {"run_id": run_id, "datas": changed,
-                  "dias": None if changed is None else [int(d.strftime("%Y%m%d")) for d in changed]}
+                  "dias": _data_sks(changed)}
         for check in catalog:
             started = time.perf_counter()
             try:
