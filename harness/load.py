@@ -108,9 +108,10 @@ def _refresh_aggregates(dw: psycopg.Connection, run_id: int, days: set[date]) ->
     return days | pending
 
 
-def _changed_days(dw: psycopg.Connection, run_id: int) -> set[date]:
-    """After the CALL: days whose aggregated figures may have changed in this run: the day of every
-    new line, and the old and new day of every line deleted or whose AGGREGATED_COLUMNS changed."""
+def _changed(dw: psycopg.Connection, run_id: int) -> set[tuple[date, str]]:
+    """After the CALL: the (day, order) of every line whose aggregated or reconciled figures may have
+    changed in this run: every new line, and the old and new day and order of every line deleted or
+    whose AGGREGATED_COLUMNS changed."""
     old = ", ".join(f"p.{c}" for c in AGGREGATED_COLUMNS)
     new = ", ".join(f"f.{c}" for c in AGGREGATED_COLUMNS)
     # MATERIALIZED: the staged lines are joined to the fact first (index probes per staged line); a
@@ -118,19 +119,44 @@ def _changed_days(dw: psycopg.Connection, run_id: int) -> set[date]:
     # and planned as a nested loop re-scanning the staging table per fact row (5 s for 5k lines)
     rows = dw.execute(f"""
         WITH staged AS MATERIALIZED (
-            SELECT f.data_sk, f.inserted_run_id
+            SELECT f.data_sk, f.pedido_id, f.inserted_run_id
             FROM stg.order_lines AS s JOIN fact.fact_vendas AS f ON f.item_pedido_id = s.order_item_id
         ), before AS MATERIALIZED (
-            SELECT p.data_sk AS old_sk, f.data_sk AS new_sk, f.item_pedido_id IS NULL AS deleted,
-                   ({old}) IS DISTINCT FROM ({new}) AS changed
+            SELECT p.data_sk AS old_sk, p.pedido_id AS old_pedido, f.data_sk AS new_sk, f.pedido_id AS new_pedido,
+                   f.item_pedido_id IS NULL AS deleted, ({old}) IS DISTINCT FROM ({new}) AS changed
             FROM harness_pre_days AS p LEFT JOIN fact.fact_vendas AS f ON f.item_pedido_id = p.item_pedido_id
-        ), days AS (
-            SELECT data_sk FROM staged WHERE inserted_run_id = %(run)s
-            UNION SELECT old_sk FROM before WHERE deleted OR changed
-            UNION SELECT new_sk FROM before WHERE changed AND NOT deleted
+        ), changes AS (
+            SELECT data_sk, pedido_id FROM staged WHERE inserted_run_id = %(run)s
+            UNION SELECT old_sk, old_pedido FROM before WHERE deleted OR changed
+            UNION SELECT new_sk, new_pedido FROM before WHERE changed AND NOT deleted
         )
-        SELECT d.data FROM days JOIN dim.dim_data AS d USING (data_sk)""", {"run": run_id}).fetchall()
-    return {r[0] for r in rows if r[0] is not None}
+        SELECT d.data, c.pedido_id FROM changes AS c JOIN dim.dim_data AS d USING (data_sk)""", {"run": run_id}).fetchall()
+    return {(r[0], r[1]) for r in rows if r[0] is not None}
+
+
+# more changed orders than this (a first load, a catch-up): their days are reconciled whole instead
+# (past quality.DAYS_QUERY_LIMIT days, by the full-history query), cheaper than a list this long
+PENDING_ORDERS_LIMIT = 100_000
+
+
+def _owe_reconciliation(dw: psycopg.Connection, run_id: int, changes: set[tuple[date, str]],
+                        whole_days: set[date], refreshed: set[date]) -> None:
+    """Record what the quality gate of this run (and of later runs, until they match) checks:
+    the changed orders, or whole days when a reprocess or a large change asks for it (V090).
+    refreshed: every day whose aggregates were rewritten; those no order of which changed (lines
+    re-bound or re-categorised by a dimension load) are pending with no order, so the day-scoped
+    checks read them and the reconciliation, whose figures they did not move, does not."""
+    orders = {o for _, o in changes}
+    if len(orders) > PENDING_ORDERS_LIMIT:
+        whole_days, orders = whole_days | {d for d, _ in changes}, set()
+    by_order = ({d for d, _ in changes} | refreshed) - whole_days
+    # a day owed whole stays whole when orders of it are added (por_pedido AND ...)
+    dw.execute("INSERT INTO ctl.reconcile_pending (data, run_id, por_pedido) "
+               "SELECT d, %s, p FROM unnest(%s::date[], %s::boolean[]) AS u (d, p) "
+               "ON CONFLICT (data) DO UPDATE SET por_pedido = ctl.reconcile_pending.por_pedido AND EXCLUDED.por_pedido",
+               (run_id, sorted(whole_days) + sorted(by_order), [False] * len(whole_days) + [True] * len(by_order)))
+    dw.execute("INSERT INTO ctl.reconcile_pending_order (pedido_id, run_id) SELECT unnest(%s::text[]), %s "
+               "ON CONFLICT (pedido_id) DO NOTHING", (sorted(orders), run_id))
 
 
 def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection, e: Entity,
@@ -172,13 +198,13 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
         if e.name == "dim_produto":
             _mark_recategorised_days(dw, run.run_id)
         if e.name == "fact_vendas":
-            days = _changed_days(dw, run.run_id)
+            changes = _changed(dw, run.run_id)
+            days = {d for d, _ in changes}
+            whole = set()
             if reprocess:  # lines absent from the window were deleted: every day of it may have changed
-                days |= {reprocess[0] + timedelta(days=i) for i in range((reprocess[1] - reprocess[0]).days + 1)}
-            days = _refresh_aggregates(dw, run.run_id, days)  # same transaction: the aggregate never lags the fact
-            # the quality gate of this run (and of later runs, until they reconcile) checks these days
-            dw.execute("INSERT INTO ctl.reconcile_pending (data, run_id) SELECT unnest(%s::date[]), %s "
-                       "ON CONFLICT (data) DO NOTHING", (sorted(days), run.run_id))
+                whole = {reprocess[0] + timedelta(days=i) for i in range((reprocess[1] - reprocess[0]).days + 1)}
+            refreshed = _refresh_aggregates(dw, run.run_id, days | whole)  # same transaction: the aggregate never lags the fact
+            _owe_reconciliation(dw, run.run_id, changes, whole, refreshed)
     return window
 
 
@@ -202,7 +228,7 @@ def _analyze_changed_tables(dw: psycopg.Connection, run_id: int) -> list[str]:
     tables of those schemas, agg_* stands for the mart.agg_* aggregates."""
     rows = dw.execute("""
         WITH changed AS (
-            SELECT CASE WHEN entity LIKE 'agg\_%%' THEN 'mart' ELSE split_part(entity, '_', 1) END AS schema_name,
+            SELECT CASE WHEN entity LIKE 'agg\\_%%' THEN 'mart' ELSE split_part(entity, '_', 1) END AS schema_name,
                    entity, rows_inserted + rows_updated + rows_deleted AS changes
             FROM audit.etl_run_entity WHERE run_id = %s AND rows_inserted + rows_updated + rows_deleted > 0
         )
@@ -210,7 +236,7 @@ def _analyze_changed_tables(dw: psycopg.Connection, run_id: int) -> list[str]:
         FROM changed AS ch
         JOIN pg_namespace AS n ON n.nspname = ch.schema_name
         JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'p')
-         AND (c.relname = ch.entity OR (ch.entity LIKE 'agg\_%%' AND c.relname LIKE 'agg\_%%'))
+         AND (c.relname = ch.entity OR (ch.entity LIKE 'agg\\_%%' AND c.relname LIKE 'agg\\_%%'))
         WHERE c.reltuples < 0 OR ch.changes > %s * c.reltuples""", (run_id, ANALYZE_FRACTION)).fetchall()
     tables = sorted(r[0] for r in rows)
     for table in tables:

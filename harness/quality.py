@@ -8,13 +8,17 @@ compare the shop with the warehouse and so run in Python over two connections:
 A failing `block` check fails the run; a failing `warn` check is recorded and reported.
 
 Incremental gate (what load-daily runs), so the gate costs what the change costs:
-- reconciliation compares the days the loads changed (ctl.reconcile_pending, written in
-  the fact_vendas transaction) plus the latest RECENT_DAYS days of the shop (rows committed
-  late, behind the watermark, show up there);
+- reconciliation compares, order by order, the orders the loads changed
+  (ctl.reconcile_pending_order, written in the fact_vendas transaction), whole the days recorded
+  as such (ctl.reconcile_pending with por_pedido = false: a reprocess, a catch-up), and whole the
+  latest RECENT_DAYS days of the shop (rows committed late, behind the watermark, show up there);
 - the SQL checks whose header says `-- scope: days` read only the fact rows of the changed
   days: their query receives `%(dias)s` (integer[] of data_sk) and `%(datas)s` (the same
   days as date[]), both NULL in a full run. A run that changed nothing checks nothing there. Days leave the pending table only once they reconcile. `harness quality`
 checks every day; run it weekly (deploy/ has it) to catch what no load touched.
+Why orders and not days: a daily load changes a few thousand orders spread over 30-40 days
+(returns and cancellations of old orders), and re-adding every order of those days in the shop
+cost about a second at scale 1, growing with the size of a day (V090).
 """
 
 from __future__ import annotations
@@ -94,39 +98,77 @@ def _data_sks(days: list | None) -> list[int] | None:
 
 
 def _pending_days(dw: psycopg.Connection) -> list:
-    """Days changed by loads and not yet reconciled (ctl.reconcile_pending)."""
+    """Days changed by loads and not yet reconciled (ctl.reconcile_pending): what the scoped checks read."""
     return sorted(r[0] for r in dw.execute("SELECT data FROM ctl.reconcile_pending"))
 
 
-def _reconcile_scope(dw: psycopg.Connection, shop: psycopg.Connection) -> list:
-    """The days an incremental reconciliation covers: pending ones and the latest week."""
+@dataclass(frozen=True)
+class ReconcileScope:
+    """What an incremental reconciliation compares: whole days, and single orders."""
+    days: list                  # pending days recorded whole, plus the latest week
+    orders: list[str]           # ctl.reconcile_pending_order
+    order_days: list            # pending days whose changes are those orders (por_pedido)
+
+
+def _reconcile_scope(dw: psycopg.Connection, shop: psycopg.Connection) -> ReconcileScope:
+    """Pending orders, pending whole days and the latest week of the shop."""
     # ORDER BY ordered_at DESC LIMIT 1, not max(<date expression>): one probe of orders_ordered_at
     row = shop.execute("SELECT (ordered_at AT TIME ZONE 'America/Sao_Paulo')::date FROM shop.orders "
                        "WHERE ordered_at IS NOT NULL ORDER BY ordered_at DESC LIMIT 1").fetchone()
     last = row[0] if row else None
-    pending = [r[0] for r in dw.execute("SELECT data FROM ctl.reconcile_pending")]
+    pending = dw.execute("SELECT data, por_pedido FROM ctl.reconcile_pending").fetchall()
     recent = [last - timedelta(days=i) for i in range(RECENT_DAYS)] if last else []
-    return sorted(set(pending) | set(recent))
+    orders = [r[0] for r in dw.execute("SELECT pedido_id FROM ctl.reconcile_pending_order ORDER BY 1")]
+    return ReconcileScope(days=sorted({d for d, by_order in pending if not by_order} | set(recent)),
+                          orders=orders, order_days=sorted(d for d, by_order in pending if by_order))
 
 
-def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection, days: list | None = None) -> list[dict]:
-    """Compare per-day figures; `days` limits both sides to those days (None: every day)."""
-    folder = database_dir() / "checks" / "reconcile"
-    if days is None or len(days) > DAYS_QUERY_LIMIT:
-        source_rows = shop.execute((folder / "shop_daily.sql").read_text().encode())
-    else:
-        source_rows = shop.execute((folder / "shop_daily__days.sql").read_text(), {"days": days})
-    wanted = None if days is None else set(days)
-    source = {r["dia"]: r for r in _rows(source_rows) if wanted is None or r["dia"] in wanted}
-    target = {r["dia"]: r for r in _rows(dw.execute((folder / "warehouse_daily.sql").read_text(),
-                                                     {"dias": _data_sks(days)}))}
+def _differences(source: dict, target: dict, measures: tuple[str, ...], **label) -> list[dict]:
+    """Rows where the shop's and the warehouse's figures differ, by key (day, or order and day)."""
     offending = []
-    for day in sorted(set(source) | set(target)):
-        s, t = source.get(day, {}), target.get(day, {})
-        for measure in ("receita", "custo", "quantidade", "pedidos"):
+    for key in sorted(set(source) | set(target), key=str):
+        s, t = source.get(key, {}), target.get(key, {})
+        for measure in measures:
             if s.get(measure) != t.get(measure):
-                offending.append({"dia": day, "medida": measure, "loja": s.get(measure), "warehouse": t.get(measure)})
+                offending.append({**{k: (s or t).get(k) for k in label}, "medida": measure,
+                                  "loja": s.get(measure), "warehouse": t.get(measure)})
     return offending
+
+
+def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection, days: list | None = None,
+               orders: list[str] | None = None) -> list[dict]:
+    """Compare per-day figures of `days` (None: every day) and per-order figures of `orders`."""
+    folder = database_dir() / "checks" / "reconcile"
+    offending = []
+    if days is None or days:
+        if days is None or len(days) > DAYS_QUERY_LIMIT:
+            source_rows = shop.execute((folder / "shop_daily.sql").read_text().encode())
+        else:
+            source_rows = shop.execute((folder / "shop_daily__days.sql").read_text(), {"days": days})
+        wanted = None if days is None else set(days)
+        source = {r["dia"]: r for r in _rows(source_rows) if wanted is None or r["dia"] in wanted}
+        target = {r["dia"]: r for r in _rows(dw.execute((folder / "warehouse_daily.sql").read_text(),
+                                                         {"dias": _data_sks(days)}))}
+        offending += _differences(source, target, ("receita", "custo", "quantidade", "pedidos"), dia=None)
+    if orders:
+        source = {(r["pedido"], r["dia"]): r for r in _rows(
+            shop.execute((folder / "shop_orders.sql").read_text(), {"orders": orders}))}
+        target = {(r["pedido"], r["dia"]): r for r in _rows(
+            dw.execute((folder / "warehouse_orders.sql").read_text(), {"orders": orders}))}
+        offending += _differences(source, target, ("receita", "custo", "quantidade"), pedido=None, dia=None)
+    return offending
+
+
+def _reconciled(dw: psycopg.Connection, scope: ReconcileScope | None) -> None:
+    """A passing reconciliation: what it compared is no longer owed (a full one owes nothing)."""
+    with dw.transaction():
+        if scope is None:
+            dw.execute("DELETE FROM ctl.reconcile_pending")
+            dw.execute("DELETE FROM ctl.reconcile_pending_order")
+            return
+        dw.execute("DELETE FROM ctl.reconcile_pending WHERE data = ANY(%s) OR (por_pedido AND data = ANY(%s))",
+                   (scope.days, scope.order_days))
+        dw.execute("DELETE FROM ctl.reconcile_pending_order WHERE pedido_id = ANY(%s)", (scope.orders,))
 
 
 def _freshness(dw: psycopg.Connection, shop: psycopg.Connection) -> list[dict]:
@@ -156,7 +198,7 @@ def run_checks(run_id: int, only: list[str] | None = None, incremental: bool = F
     catalog = [c for c in load_catalog() if not only or c.name in only]
     results = []
     with db.connect("dw", "etl", autocommit=True) as dw, db.connect("oltp", "etl", autocommit=True) as shop:
-        days = _reconcile_scope(dw, shop) if incremental else None
+        scope = _reconcile_scope(dw, shop) if incremental else None
         changed = _pending_days(dw) if incremental else None   # what the SQL checks read
         if changed is not None and len(changed) > DAYS_QUERY_LIMIT:
             changed = None  # a first load or a catch-up: whole-table plans beat long day lists
@@ -169,10 +211,10 @@ def run_checks(run_id: int, only: list[str] | None = None, incremental: bool = F
                     uses = {k: v for k, v in params.items() if f"%({k})s" in check.sql}
                     offending = _rows(dw.execute(check.sql if uses else check.sql.encode(), uses or None))
                 elif check.name == "reconciliacao_diaria":
-                    offending = _reconcile(dw, shop, days)
-                    if not offending:  # reconciled: those days are no longer owed
-                        dw.execute("DELETE FROM ctl.reconcile_pending WHERE %s::date[] IS NULL OR data = ANY(%s)",
-                                   (days, days))
+                    offending = (_reconcile(dw, shop, scope.days, scope.orders) if scope
+                                 else _reconcile(dw, shop))
+                    if not offending:
+                        _reconciled(dw, scope)
                 else:
                     offending = _freshness(dw, shop)
                 result = Result(check, "fail" if offending else "pass", offending, Decimal(len(offending)))

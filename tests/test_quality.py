@@ -146,6 +146,84 @@ def test_incremental_reconciliation_covers_pending_days_until_they_match(loaded,
         assert conn.execute("SELECT count(*) FROM ctl.reconcile_pending").fetchone()[0] == 1
 
 
+def test_load_owes_the_reconciliation_of_the_orders_it_changed(loaded, monkeypatch):
+    """A daily load records the orders it changed (not their whole days); its gate compares them
+    order by order and clears them, and a line of the same day that no load touched is not read."""
+    with db.connect("oltp", "owner") as conn:   # a return on one old line: its aggregated figures change
+        conn.execute("UPDATE shop.order_items SET returned_quantity = 1 WHERE order_item_id = 'O001-1'")
+    monkeypatch.setattr(load, "_quality_gate", lambda run, progress: [])   # look before the gate runs
+    load.load_daily()
+    with db.connect("dw", "admin") as conn:
+        assert [r[0] for r in conn.execute("SELECT pedido_id FROM ctl.reconcile_pending_order")] == ["O001"]
+        day, by_order = conn.execute("SELECT data, por_pedido FROM ctl.reconcile_pending").fetchone()
+        assert by_order and day == conn.execute(
+            "SELECT d.data FROM fact.fact_vendas f JOIN dim.dim_data d USING (data_sk) "
+            "WHERE f.item_pedido_id = 'O001-1'").fetchone()[0]
+        other = conn.execute("SELECT item_pedido_id FROM fact.fact_vendas WHERE data_sk = "
+                             "(SELECT data_sk FROM fact.fact_vendas WHERE item_pedido_id = 'O001-1') "
+                             "AND pedido_id <> 'O001' AND NOT eh_cancelado LIMIT 1").fetchone()
+    assert other, "the hand-made shop has a second order on that day"
+    # drift on the other order of that day: the per-order gate does not read it, the full one does
+    dw("UPDATE fact.fact_vendas SET valor_bruto = valor_bruto + 1, valor_total_liquido = valor_total_liquido + 1 "
+       f"WHERE item_pedido_id = '{other[0]}'")
+    [inc] = quality.run_checks(latest_run(), only=["reconciliacao_diaria"], incremental=True)
+    assert inc.status == "pass"
+    with db.connect("dw", "admin") as conn:
+        assert conn.execute("SELECT (SELECT count(*) FROM ctl.reconcile_pending_order), "
+                            "(SELECT count(*) FROM ctl.reconcile_pending)").fetchone() == (0, 0)
+    [full] = quality.run_checks(latest_run(), only=["reconciliacao_diaria"])
+    assert full.status == "fail"
+
+
+def test_a_pending_order_that_differs_fails_the_gate_and_stays_owed(loaded):
+    """Per order, every reconciled figure is compared (and the day the order sits on); a difference
+    keeps the order pending until a gate sees it match."""
+    dw("UPDATE fact.fact_vendas SET quantidade_vendida = quantidade_vendida + 1, custo_total = custo_total + 2 "
+       "WHERE item_pedido_id = 'O001-1'",
+       "INSERT INTO ctl.reconcile_pending_order (pedido_id) VALUES ('O001')")
+    [inc] = quality.run_checks(latest_run(), only=["reconciliacao_diaria"], incremental=True)
+    assert inc.status == "fail"
+    assert {(r["pedido"], r["medida"]) for r in inc.offending} == {("O001", "quantidade"), ("O001", "custo")}
+    with db.connect("dw", "admin") as conn:
+        assert conn.execute("SELECT pedido_id FROM ctl.reconcile_pending_order").fetchall() == [("O001",)]
+    dw("UPDATE fact.fact_vendas SET quantidade_vendida = quantidade_vendida - 1, custo_total = custo_total - 2 "
+       "WHERE item_pedido_id = 'O001-1'")
+    [inc] = quality.run_checks(latest_run(), only=["reconciliacao_diaria"], incremental=True)
+    assert inc.status == "pass"
+    with db.connect("dw", "admin") as conn:
+        assert conn.execute("SELECT count(*) FROM ctl.reconcile_pending_order").fetchone()[0] == 0
+
+
+def test_order_reconciliation_queries_equal_the_daily_ones(loaded):
+    """shop_orders.sql and warehouse_orders.sql, summed per day over every order, give the daily
+    queries' figures: the same rules, order by order."""
+    from collections import defaultdict
+
+    folder = quality.database_dir() / "checks" / "reconcile"
+    with db.connect("oltp", "etl") as shop, db.connect("dw", "etl") as conn:
+        orders = [r[0] for r in shop.execute("SELECT order_id FROM shop.orders")]
+        daily = {r["dia"]: r for r in quality._rows(shop.execute((folder / "shop_daily.sql").read_text().encode()))}
+        for query, side in (("shop_orders.sql", shop), ("warehouse_orders.sql", conn)):
+            per_day = defaultdict(lambda: [0, 0, 0, 0])
+            for r in quality._rows(side.execute((folder / query).read_text(), {"orders": orders})):
+                d = per_day[r["dia"]]
+                d[0] += r["receita"]; d[1] += r["custo"]; d[2] += r["quantidade"]; d[3] += 1
+            assert {k: tuple(v) for k, v in per_day.items()} == {
+                k: (r["receita"], r["custo"], r["quantidade"], r["pedidos"]) for k, r in daily.items()}, query
+
+
+def test_reconciliation_reads_only_columns_whose_change_makes_an_order_pending():
+    """The fact columns the reconciliation reads are watched by load.AGGREGATED_COLUMNS, so a
+    change to any of them records its order (and day) as pending."""
+    import re
+
+    folder = quality.database_dir() / "checks" / "reconcile"
+    read = set()
+    for name in ("warehouse_daily.sql", "warehouse_orders.sql"):
+        read |= set(re.findall(r"\bf\.([a-z_]+)", (folder / name).read_text()))
+    assert read and read <= set(load.AGGREGATED_COLUMNS), read - set(load.AGGREGATED_COLUMNS)
+
+
 SCOPED = sorted(c.name for c in quality.load_catalog() if c.scope == "days")
 
 
