@@ -140,16 +140,15 @@ PENDING_ORDERS_LIMIT = 100_000
 
 
 def _owe_reconciliation(dw: psycopg.Connection, run_id: int, changes: set[tuple[date, str]],
-                        whole_days: set[date], refreshed: set[date]) -> None:
-    """Record what the quality gate of this run (and of later runs, until they match) checks:
-    the changed orders, or whole days when a reprocess or a large change asks for it (V090).
-    refreshed: every day whose aggregates were rewritten; those no order of which changed (lines
-    re-bound or re-categorised by a dimension load) are pending with no order, so the day-scoped
-    checks read them and the reconciliation, whose figures they did not move, does not."""
+                        whole_days: set[date]) -> None:
+    """Record what the quality gate of this run (and of later runs, until they match) checks (V090):
+    the changed orders, their days marked por_pedido; whole days when asked (a reprocess; lines
+    re-bound or re-categorised by a dimension load, which the checks must read) or when the change
+    is too large to list."""
     orders = {o for _, o in changes}
     if len(orders) > PENDING_ORDERS_LIMIT:
         whole_days, orders = whole_days | {d for d, _ in changes}, set()
-    by_order = ({d for d, _ in changes} | refreshed) - whole_days
+    by_order = {d for d, _ in changes} - whole_days
     # a day owed whole stays whole when orders of it are added (por_pedido AND ...)
     dw.execute("INSERT INTO ctl.reconcile_pending (data, run_id, por_pedido) "
                "SELECT d, %s, p FROM unnest(%s::date[], %s::boolean[]) AS u (d, p) "
@@ -203,8 +202,10 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
             whole = set()
             if reprocess:  # lines absent from the window were deleted: every day of it may have changed
                 whole = {reprocess[0] + timedelta(days=i) for i in range((reprocess[1] - reprocess[0]).days + 1)}
-            refreshed = _refresh_aggregates(dw, run.run_id, days | whole)  # same transaction: the aggregate never lags the fact
-            _owe_reconciliation(dw, run.run_id, changes, whole, refreshed)
+            # days a dimension load re-bound or re-categorised lines on (ctl.agg_refresh_pending): owed whole
+            rebound = {r[0] for r in dw.execute("SELECT data FROM ctl.agg_refresh_pending")}
+            _refresh_aggregates(dw, run.run_id, days | whole)  # same transaction: the aggregate never lags the fact
+            _owe_reconciliation(dw, run.run_id, changes, whole | rebound)
     return window
 
 

@@ -12,13 +12,17 @@ Incremental gate (what load-daily runs), so the gate costs what the change costs
   (ctl.reconcile_pending_order, written in the fact_vendas transaction), whole the days recorded
   as such (ctl.reconcile_pending with por_pedido = false: a reprocess, a catch-up), and whole the
   latest RECENT_DAYS days of the shop (rows committed late, behind the watermark, show up there);
-- the SQL checks whose header says `-- scope: days` read only the fact rows of the changed
-  days: their query receives `%(dias)s` (integer[] of data_sk) and `%(datas)s` (the same
-  days as date[]), both NULL in a full run. A run that changed nothing checks nothing there. Days leave the pending table only once they reconcile. `harness quality`
-checks every day; run it weekly (deploy/ has it) to catch what no load touched.
-Why orders and not days: a daily load changes a few thousand orders spread over 30-40 days
+- the SQL checks whose header says `-- scope: days` read only what the loads changed. Their
+  query receives `%(dias)s` (integer[] of data_sk: the days owed whole) with `%(pedidos)s`
+  (text[]: the orders owed), which fact-line checks read as `data_sk = ANY(dias) OR pedido_id =
+  ANY(pedidos)`; and `%(datas)s` (date[]: every owed day), for checks comparing whole days or
+  months. All three are NULL in a full run. A run that changed nothing checks nothing there.
+Pending days and orders leave ctl only once they reconcile. `harness quality` checks every day;
+run it weekly (deploy/ has it) to catch what no load touched.
+Why orders and not days: a daily load changes about a thousand orders spread over 30-40 days
 (returns and cancellations of old orders), and re-adding every order of those days in the shop
-cost about a second at scale 1, growing with the size of a day (V090).
+took 1.2-2 s at scale 1 and grows with the size of a day (V090); the fact-line checks read 61k
+lines of those days instead of the 5k of those orders.
 """
 
 from __future__ import annotations
@@ -83,6 +87,8 @@ def load_catalog(folder: Path | None = None) -> list[Check]:
         scope = meta.get("scope", "").strip() or None
         if scope not in (None, "days") or (scope == "days") != ("%(dias)s" in text or "%(datas)s" in text):
             raise ValueError(f"{path}: '-- scope: days' and the %(dias)s or %(datas)s parameter go together")
+        if ("%(dias)s" in text) != ("%(pedidos)s" in text):  # dias alone would miss the days owed by order
+            raise ValueError(f"{path}: %(dias)s (days owed whole) needs %(pedidos)s (orders owed) beside it")
         checks.append(Check(path.stem, meta["severity"], meta["description"].strip(), text, scope))
     return checks + list(PYTHON_CHECKS)
 
@@ -97,30 +103,38 @@ def _data_sks(days: list | None) -> list[int] | None:
     return None if days is None else [d.year * 10000 + d.month * 100 + d.day for d in days]
 
 
-def _pending_days(dw: psycopg.Connection) -> list:
-    """Days changed by loads and not yet reconciled (ctl.reconcile_pending): what the scoped checks read."""
-    return sorted(r[0] for r in dw.execute("SELECT data FROM ctl.reconcile_pending"))
-
-
 @dataclass(frozen=True)
-class ReconcileScope:
-    """What an incremental reconciliation compares: whole days, and single orders."""
-    days: list                  # pending days recorded whole, plus the latest week
+class Pending:
+    """What loads changed and no passing gate has reconciled yet (ctl.reconcile_pending, V090)."""
+    whole_days: list            # days owed whole (a reprocess, a catch-up, lines re-bound)
+    order_days: list            # days whose changes are the listed orders (por_pedido)
     orders: list[str]           # ctl.reconcile_pending_order
-    order_days: list            # pending days whose changes are those orders (por_pedido)
+
+    @property
+    def days(self) -> list:
+        return sorted(set(self.whole_days) | set(self.order_days))
 
 
-def _reconcile_scope(dw: psycopg.Connection, shop: psycopg.Connection) -> ReconcileScope:
-    """Pending orders, pending whole days and the latest week of the shop."""
+def _pending(dw: psycopg.Connection) -> Pending:
+    rows = dw.execute("SELECT data, por_pedido FROM ctl.reconcile_pending ORDER BY data").fetchall()
+    orders = [r[0] for r in dw.execute("SELECT pedido_id FROM ctl.reconcile_pending_order ORDER BY 1")]
+    return Pending([d for d, by_order in rows if not by_order], [d for d, by_order in rows if by_order], orders)
+
+
+def _recent_days(shop: psycopg.Connection) -> list:
+    """The latest RECENT_DAYS days of the shop, where rows committed late show up."""
     # ORDER BY ordered_at DESC LIMIT 1, not max(<date expression>): one probe of orders_ordered_at
     row = shop.execute("SELECT (ordered_at AT TIME ZONE 'America/Sao_Paulo')::date FROM shop.orders "
                        "WHERE ordered_at IS NOT NULL ORDER BY ordered_at DESC LIMIT 1").fetchone()
-    last = row[0] if row else None
-    pending = dw.execute("SELECT data, por_pedido FROM ctl.reconcile_pending").fetchall()
-    recent = [last - timedelta(days=i) for i in range(RECENT_DAYS)] if last else []
-    orders = [r[0] for r in dw.execute("SELECT pedido_id FROM ctl.reconcile_pending_order ORDER BY 1")]
-    return ReconcileScope(days=sorted({d for d, by_order in pending if not by_order} | set(recent)),
-                          orders=orders, order_days=sorted(d for d, by_order in pending if by_order))
+    return [row[0] - timedelta(days=i) for i in range(RECENT_DAYS)] if row else []
+
+
+def _check_params(run_id: int, pending: Pending | None) -> dict:
+    """Parameters of the SQL checks: what is pending, or NULL (every day) in a full run."""
+    if pending is None or len(pending.days) > DAYS_QUERY_LIMIT:
+        # a first load or a catch-up: whole-table plans beat long day lists
+        return {"run_id": run_id, "datas": None, "dias": None, "pedidos": None}
+    return {"run_id": run_id, "datas": pending.days, "dias": _data_sks(pending.whole_days), "pedidos": pending.orders}
 
 
 def _differences(source: dict, target: dict, measures: tuple[str, ...], **label) -> list[dict]:
@@ -159,16 +173,13 @@ def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection, days: list | No
     return offending
 
 
-def _reconciled(dw: psycopg.Connection, scope: ReconcileScope | None) -> None:
+def _reconciled(dw: psycopg.Connection, pending: Pending | None) -> None:
     """A passing reconciliation: what it compared is no longer owed (a full one owes nothing)."""
     with dw.transaction():
-        if scope is None:
-            dw.execute("DELETE FROM ctl.reconcile_pending")
-            dw.execute("DELETE FROM ctl.reconcile_pending_order")
-            return
-        dw.execute("DELETE FROM ctl.reconcile_pending WHERE data = ANY(%s) OR (por_pedido AND data = ANY(%s))",
-                   (scope.days, scope.order_days))
-        dw.execute("DELETE FROM ctl.reconcile_pending_order WHERE pedido_id = ANY(%s)", (scope.orders,))
+        dw.execute("DELETE FROM ctl.reconcile_pending WHERE %(all)s OR data = ANY(%(days)s)",
+                   {"all": pending is None, "days": pending.days if pending else []})
+        dw.execute("DELETE FROM ctl.reconcile_pending_order WHERE %(all)s OR pedido_id = ANY(%(orders)s)",
+                   {"all": pending is None, "orders": pending.orders if pending else []})
 
 
 def _freshness(dw: psycopg.Connection, shop: psycopg.Connection) -> list[dict]:
@@ -198,12 +209,8 @@ def run_checks(run_id: int, only: list[str] | None = None, incremental: bool = F
     catalog = [c for c in load_catalog() if not only or c.name in only]
     results = []
     with db.connect("dw", "etl", autocommit=True) as dw, db.connect("oltp", "etl", autocommit=True) as shop:
-        scope = _reconcile_scope(dw, shop) if incremental else None
-        changed = _pending_days(dw) if incremental else None   # what the SQL checks read
-        if changed is not None and len(changed) > DAYS_QUERY_LIMIT:
-            changed = None  # a first load or a catch-up: whole-table plans beat long day lists
-        params = {"run_id": run_id, "datas": changed,
-                  "dias": _data_sks(changed)}
+        pending = _pending(dw) if incremental else None
+        params = _check_params(run_id, pending)
         for check in catalog:
             started = time.perf_counter()
             try:
@@ -211,10 +218,10 @@ def run_checks(run_id: int, only: list[str] | None = None, incremental: bool = F
                     uses = {k: v for k, v in params.items() if f"%({k})s" in check.sql}
                     offending = _rows(dw.execute(check.sql if uses else check.sql.encode(), uses or None))
                 elif check.name == "reconciliacao_diaria":
-                    offending = (_reconcile(dw, shop, scope.days, scope.orders) if scope
-                                 else _reconcile(dw, shop))
+                    offending = (_reconcile(dw, shop, sorted(set(pending.whole_days) | set(_recent_days(shop))),
+                                            pending.orders) if pending else _reconcile(dw, shop))
                     if not offending:
-                        _reconciled(dw, scope)
+                        _reconciled(dw, pending)
                 else:
                     offending = _freshness(dw, shop)
                 result = Result(check, "fail" if offending else "pass", offending, Decimal(len(offending)))

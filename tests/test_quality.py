@@ -259,6 +259,56 @@ def test_scoped_check_does_not_read_days_outside_the_gate(loaded):
     assert inc.status == "fail" and [r["item_pedido_id"] for r in inc.offending] == ["O001-1"]
 
 
+BY_ORDER = sorted(c.name for c in quality.load_catalog() if c.sql and "%(pedidos)s" in c.sql)
+
+
+@pytest.mark.parametrize("name", BY_ORDER)
+def test_fact_line_check_reads_the_orders_owed(loaded, name):
+    """With every order owed (their days por_pedido, none whole) a fact-line check finds exactly
+    what the full check finds: it reads the lines of the orders owed."""
+    break_data_for(name)
+    [full] = quality.run_checks(latest_run(), only=[name])
+    dw("INSERT INTO ctl.reconcile_pending_order (pedido_id) SELECT DISTINCT pedido_id FROM fact.fact_vendas",
+       "INSERT INTO ctl.reconcile_pending (data, por_pedido) SELECT DISTINCT d.data, true FROM fact.fact_vendas f "
+       "JOIN dim.dim_data d USING (data_sk) ON CONFLICT DO NOTHING")
+    [inc] = quality.run_checks(latest_run(), only=[name], incremental=True)
+    assert full.status == inc.status == "fail"
+    assert sorted(map(str, full.offending)) == sorted(map(str, inc.offending))
+
+
+def test_fact_line_check_skips_other_orders_of_a_day_owed_by_order(loaded):
+    """A day owed by order is read through its orders: a broken line of another order of that day
+    passes the daily gate (the weekly full check finds it), and fails it once its order is owed."""
+    dw("UPDATE fact.fact_vendas SET produto_sk = -1 WHERE item_pedido_id = 'O001-1'",
+       "INSERT INTO ctl.reconcile_pending (data, por_pedido) SELECT d.data, true FROM fact.fact_vendas f "
+       "JOIN dim.dim_data d USING (data_sk) WHERE f.item_pedido_id = 'O001-1'",
+       "INSERT INTO ctl.reconcile_pending_order (pedido_id) SELECT DISTINCT pedido_id FROM fact.fact_vendas "
+       "WHERE data_sk = (SELECT data_sk FROM fact.fact_vendas WHERE item_pedido_id = 'O001-1') AND pedido_id <> 'O001'")
+    [inc] = quality.run_checks(latest_run(), only=["membro_desconhecido_com_chave"], incremental=True)
+    assert inc.status == "pass"
+    dw("INSERT INTO ctl.reconcile_pending_order (pedido_id) VALUES ('O001')")
+    [inc] = quality.run_checks(latest_run(), only=["membro_desconhecido_com_chave"], incremental=True)
+    assert inc.status == "fail" and [r["item_pedido_id"] for r in inc.offending] == ["O001-1"]
+
+
+def test_days_owed_whole_stay_whole_when_orders_of_theirs_are_added(fresh_dbs):
+    """load._owe_reconciliation: changed orders make their days por_pedido, asked-for days are whole,
+    and a day already owed whole is not narrowed by a later run's orders."""
+    from datetime import date
+
+    d1, d2, d3 = date(2024, 11, 10), date(2024, 11, 11), date(2024, 11, 12)
+    with db.connect("dw", "etl") as conn:
+        load._owe_reconciliation(conn, 1, {(d1, "O1"), (d2, "O2")}, {d3})
+        load._owe_reconciliation(conn, 2, {(d3, "O3")}, set())
+        conn.commit()
+        assert conn.execute("SELECT data, por_pedido FROM ctl.reconcile_pending ORDER BY 1").fetchall() == [
+            (d1, True), (d2, True), (d3, False)]
+        assert [r[0] for r in conn.execute("SELECT pedido_id FROM ctl.reconcile_pending_order ORDER BY 1")] == [
+            "O1", "O2", "O3"]
+        load._owe_reconciliation(conn, 3, {(d2, "O4")}, {d2})   # a reprocess of d2 owes it whole
+        assert conn.execute("SELECT por_pedido FROM ctl.reconcile_pending WHERE data = %s", (d2,)).fetchone() == (False,)
+
+
 def test_scope_header_and_parameter_go_together(tmp_path):
     (tmp_path / "x.sql").write_text("-- check: x\n-- severity: warn\n-- scope: days\n-- description: d\nSELECT 1\n")
     with pytest.raises(ValueError, match="scope"):

@@ -2,7 +2,8 @@
 -- severity: block
 -- scope: days
 -- description: Chaves naturais repetidas em alguma dimensão ou fato (dimensões tipo 2: mais de uma versão atual).
--- fact_vendas: an order's lines share the order's day, so duplicates of (pedido_id, linha) are found per day.
+-- fact_vendas: an order's lines share the order's day, so duplicates of (pedido_id, linha) are found
+-- among the lines of the days and orders owed.
 -- Dimensions: their natural keys have unique indexes, so this is a guard against a dropped one;
 -- a daily run looks only at the keys it wrote (inserted_run_id / updated_run_id), a full run at all.
 SELECT 'dim_cliente' AS tabela, d.cliente_id AS chave, count(*) AS vezes FROM dim.dim_cliente AS d
@@ -18,4 +19,5 @@ UNION ALL SELECT 'dim_equipe', equipe_id, count(*) FROM dim.dim_equipe GROUP BY 
 UNION ALL SELECT 'dim_regiao', regiao_id, count(*) FROM dim.dim_regiao GROUP BY regiao_id HAVING count(*) > 1
 UNION ALL SELECT 'dim_desconto', desconto_id, count(*) FROM dim.dim_desconto GROUP BY desconto_id HAVING count(*) > 1
 UNION ALL SELECT 'fact_vendas', pedido_id || '#' || linha, count(*) FROM fact.fact_vendas
-          WHERE (%(dias)s::integer[] IS NULL OR data_sk = ANY (%(dias)s::integer[])) GROUP BY pedido_id, linha HAVING count(*) > 1
+          WHERE (%(dias)s::integer[] IS NULL OR data_sk = ANY (%(dias)s::integer[]) OR pedido_id = ANY (%(pedidos)s::text[]))
+          GROUP BY pedido_id, linha HAVING count(*) > 1

@@ -5,4 +5,5 @@
 SELECT item_pedido_id, data_sk, cliente_sk, produto_sk, vendedor_sk
 FROM fact.fact_vendas
 WHERE (data_sk = -1 OR cliente_sk = -1 OR produto_sk = -1 OR vendedor_sk = -1)
-  AND (%(dias)s::integer[] IS NULL OR data_sk = -1 OR data_sk = ANY (%(dias)s::integer[]))
+  AND (%(dias)s::integer[] IS NULL OR data_sk = -1 OR data_sk = ANY (%(dias)s::integer[])
+       OR pedido_id = ANY (%(pedidos)s::text[]))

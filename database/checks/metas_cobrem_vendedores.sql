@@ -7,7 +7,8 @@ WITH ativos AS (
     FROM fact.fact_vendas AS f
     JOIN dim.dim_data AS d USING (data_sk)
     JOIN dim.dim_vendedor AS v USING (vendedor_sk)
-    WHERE f.vendedor_sk <> -1 AND NOT f.eh_cancelado AND (%(dias)s::integer[] IS NULL OR f.data_sk = ANY (%(dias)s::integer[]))
+    WHERE f.vendedor_sk <> -1 AND NOT f.eh_cancelado AND (%(dias)s::integer[] IS NULL OR f.data_sk = ANY (%(dias)s::integer[])
+         OR f.pedido_id = ANY (%(pedidos)s::text[]))
 )
 SELECT a.vendedor_id, a.mes
 FROM ativos AS a
