@@ -43,6 +43,12 @@ def _kpis_esperados(de, ate, **filtro):
     ("?de=2024-10-01&ate=2024-10-31&categoria=informatica&equipe=T2", date(2024, 10, 1), date(2024, 10, 31),
      {"categoria": ["informatica"], "equipe": ["T2"]}),
     ("?vendedor=V1&vendedor=V6", date(2024, 11, 1), date(2024, 11, 20), {"vendedor": ["V1", "V6"]}),
+    # one seller: orders counted from the seller aggregates (pedidos_vendedor), not the line view
+    ("?de=2024-10-01&ate=2024-11-20&vendedor=V6", date(2024, 10, 1), date(2024, 11, 20), {"vendedor": ["V6"]}),
+    ("?de=2024-10-03&ate=2024-11-20&vendedor=V1&regiao=SE", date(2024, 10, 3), date(2024, 11, 20),
+     {"vendedor": ["V1"], "regiao": ["SE"]}),
+    ("?de=2024-10-01&ate=2024-11-20&vendedor=V3&equipe=T2&equipe=T1", date(2024, 10, 1), date(2024, 11, 20),
+     {"vendedor": ["V3"], "equipe": ["T1", "T2"]}),
 ])
 def test_vendas_kpi_cards_equal_independent_computation(dw, search, de, ate, filtro):
     saida = vendas.atualizar(search)
