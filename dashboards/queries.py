@@ -306,9 +306,9 @@ def _fino(f: Filtros) -> bool:
 def _um_vendedor(f: Filtros) -> bool:
     """One seller and no category filter: the seller sources' `pedidos` (V041: each order counted once
     per seller) is then exactly the number of distinct orders, whatever the region/team filters (an
-    order has one day, one customer region, and its seller one team that day). The line view would
-    give the same count in 10x the time (~200 ms over three years at scale 1: its as-is-now joins
-    probe dim_cliente's no-overlap GiST index once per line)."""
+    order has one day, one customer region, and its seller one team that day). It reads a few rows per
+    month whatever the seller's volume; the lines (mart.vendas_linhas) grow with it (20-80 ms for one
+    seller over three years at scale 1, either way; the line view took ~200 ms)."""
     return len(set(f.vendedor)) == 1 and not f.categoria
 
 
@@ -320,11 +320,10 @@ _FILTRO = """
     AND (%(equipe)s::text[] IS NULL OR equipe_id = ANY(%(equipe)s::text[]))
     AND (%(vendedor)s::text[] IS NULL OR vendedor_id = ANY(%(vendedor)s::text[]))"""
 
-# The line view (mart.vw_vendas) is filtered on data_sk as well: the period on dim_data.data alone
-# does not reach fact_vendas (the planner scans the whole fact and joins dim_data), data_sk does
-# (index fact_vendas_data). Only used when a category/team/seller filter needs exact order counts.
-_FILTRO_LINHAS = """
-    data_sk BETWEEN %(de_sk)s AND %(ate_sk)s AND""" + _FILTRO
+# Exact distinct order counts under a category/team/seller filter need the lines: mart.vendas_linhas
+# gives vw_vendas' lines and values for the columns used here, with the period on fact_vendas'
+# data_sk index and without vw_vendas' as-is-now joins (a GiST probe per line, 12 joins to plan).
+_LINHAS = "mart.vendas_linhas(%(de)s, %(ate)s)"
 
 # Pages filtered at most by region read mart.vw_pedidos_diarios (day x region, ~5 rows per day).
 _FILTRO_REGIAO = """
@@ -392,13 +391,13 @@ def kpis_vendas(f: Filtros) -> dict | Indisponivel:
                coalesce(sum(margem_bruta), 0) AS margem,
                coalesce(sum(pedidos), 0) AS pedidos
         FROM {fonte} WHERE {where}"""
-    elif _fino(f):  # exact distinct orders of the matching lines: the line view, period on data_sk
+    elif _fino(f):  # exact distinct orders of the matching lines
         sql = f"""
         SELECT coalesce(sum(valor_total_liquido), 0) AS receita,
                coalesce(sum(valor_total_liquido - custo_total), 0) AS margem,
                count(DISTINCT pedido_id) AS pedidos
-        FROM mart.vw_vendas
-        WHERE NOT eh_cancelado AND {_FILTRO_LINHAS}"""
+        FROM {_LINHAS}
+        WHERE NOT eh_cancelado AND {_FILTRO}"""
     else:  # an order has one day and one region: pedidos adds up over days and regions
         sql = f"""
         SELECT coalesce(sum(valor_total_liquido), 0) AS receita,
@@ -468,8 +467,8 @@ def resumo_descontos(f: Filtros) -> pd.DataFrame | Indisponivel:
                sum(valor_total_liquido) AS receita, sum(valor_total_liquido - custo_total) AS margem,
                sum(valor_bruto) AS valor_bruto, sum(valor_desconto) AS desconto,
                count(DISTINCT pedido_id) AS pedidos
-        FROM mart.vw_vendas
-        WHERE NOT eh_cancelado AND {_FILTRO_LINHAS}
+        FROM {_LINHAS}
+        WHERE NOT eh_cancelado AND {_FILTRO}
         GROUP BY 1 ORDER BY 1 DESC""", _params(f))
     # day x region: pedidos_com/sem_desconto count orders with at least one line with/without a
     # discount (exact, additive over days and regions); a side with no line gives no row, as above
@@ -496,7 +495,7 @@ def campanhas(f: Filtros) -> pd.DataFrame | Indisponivel:
 
     mart.vw_descontos_campanhas is monthly and cannot take the filters: with at most a region
     filter this reads mart.vw_descontos_diarios (day x region x coupon), with a category/team/seller
-    filter the line view (mart.vw_vendas); same definitions as the catalog's desconto_aplicado
+    filter the lines (mart.vendas_linhas); same definitions as the catalog's desconto_aplicado
     (valor_desconto of discounted lines) and roi_desconto."""
     if _fino(f):
         return _linhas(f"""
@@ -504,8 +503,8 @@ def campanhas(f: Filtros) -> pd.DataFrame | Indisponivel:
                sum(valor_desconto) AS desconto, sum(valor_total_liquido) AS receita,
                sum(valor_total_liquido - custo_total) AS margem,
                sum(valor_total_liquido) / nullif(sum(valor_desconto), 0) AS roi
-        FROM mart.vw_vendas
-        WHERE NOT eh_cancelado AND valor_desconto > 0 AND {_FILTRO_LINHAS}
+        FROM {_LINHAS}
+        WHERE NOT eh_cancelado AND valor_desconto > 0 AND {_FILTRO}
         GROUP BY 1, 2 ORDER BY receita DESC""", _params(f))
     # day x region x coupon: an order has one coupon, so its orders add up over days and regions
     return _linhas(f"""
