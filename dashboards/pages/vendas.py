@@ -65,7 +65,7 @@ def atualizar(search, grao="dia"):
             return saida_vazia(c.atualizado, c.erro)
         f = c.filtros
         grao_ok = grao if grao in ("dia", "mes") else "dia"
-        # side by side, the costliest first (the KPI cards read the line view with a fine filter)
+        # side by side, the costliest first (with a fine filter the KPI cards count orders over the lines)
         atual, anterior, serie, vendedores, *por_quebra = queries.em_paralelo(
             lambda: queries.kpis_vendas(f), lambda: queries.kpis_vendas(f.periodo_anterior()),
             lambda: queries.serie_vendas(f, grao_ok), lambda: queries.quebra_vendas(f, "vendedor"),
