@@ -17,7 +17,7 @@ class Contexto:
 
 
 def preparar(search) -> Contexto:
-    at = queries.atualizacao()
+    at, conhecidos = queries.em_paralelo(queries.atualizacao, queries.opcoes)  # both needed, independent
     if isinstance(at, queries.Indisponivel):
         return Contexto(None, "dados indisponíveis", at.mensagem)
     texto = (f"dados atualizados até {fmt.data(at['dados_ate'])}" if at["dados_ate"]
@@ -26,7 +26,6 @@ def preparar(search) -> Contexto:
         f = filters.de_url(search)
     except filters.FiltroInvalido as err:
         return Contexto(None, texto, f"Filtro inválido: {err}", at["dados_ate"])
-    conhecidos = queries.opcoes()
     if isinstance(conhecidos, queries.Indisponivel):
         return Contexto(None, texto, conhecidos.mensagem, at["dados_ate"])
     try:

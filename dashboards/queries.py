@@ -13,17 +13,21 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from functools import lru_cache
 from typing import TypeVar
 
 import pandas as pd
 import psycopg
+from psycopg.pq import TransactionStatus
+from psycopg.types.numeric import FloatLoader
 
 from harness import db
 from harness.errors import HarnessError
@@ -47,7 +51,112 @@ Resultado = T | Indisponivel  # type: ignore[misc]
 
 
 # ------------------------------------------------------------------ connections
-_local = threading.local()
+# A small pool per process and target database: at most POOL_TAMANHO read-only bi_reader
+# connections, kept open between callbacks. Hand-written (about 60 lines) rather than
+# psycopg_pool.ConnectionPool, because that pool opens connections in background worker threads,
+# and dash[testing]'s server runner kills every thread started during a browser test when it stops
+# the server (KillerThread.kill injects SystemExit into each): measured, a psycopg_pool pool opened
+# by a page callback under that runner could no longer grow after the kill, and every request for a
+# new connection waited for its whole timeout. The same kill, on a shared ThreadPoolExecutor's
+# workers, left futures queued with no live worker: the hang of the reverted thread pool. Here
+# everything happens in the thread that asks: a connection is opened by the borrower (a dead
+# database fails at once, with its own error), checked when it comes back (a broken one is closed),
+# and every wait has a timeout.
+POOL_TAMANHO = 4            # connections per process and database (the pages run at most this many queries at once)
+ESPERA_CONEXAO_S = 10.0     # longest wait for a free connection when every one is busy
+CONNECT_TIMEOUT_S = 5       # libpq connect_timeout (its default is to wait forever on an unreachable host)
+
+
+class PoolEsgotado(psycopg.OperationalError):
+    """No connection came free within ESPERA_CONEXAO_S (a database error like any other for the pages)."""
+
+
+class _Pool:
+    """At most `tamanho` connections to one database; idle ones are reused, most recent first."""
+
+    def __init__(self, tamanho: int):
+        self._livres: list[psycopg.Connection] = []
+        self._vagas = threading.BoundedSemaphore(tamanho)
+        self._lock = threading.Lock()
+        self.fechado = False
+
+    @contextmanager
+    def conexao(self, espera: float = ESPERA_CONEXAO_S):
+        if not self._vagas.acquire(timeout=espera):
+            raise PoolEsgotado(f"no free dashboard connection after {espera:.0f} s")
+        conn = None
+        try:
+            with self._lock:
+                conn = self._livres.pop() if self._livres else None
+            if conn is None or conn.closed or conn.broken:
+                conn = _abrir()
+            yield conn
+        finally:
+            try:
+                if conn is not None:
+                    self._devolver(conn)
+            finally:
+                self._vagas.release()
+
+    def _devolver(self, conn: psycopg.Connection) -> None:
+        saudavel = not (conn.closed or conn.broken) and conn.info.transaction_status == TransactionStatus.IDLE
+        with self._lock:
+            if saudavel and not self.fechado:
+                self._livres.append(conn)
+                return
+        _fechar(conn)
+
+    def descartar_livres(self) -> None:
+        """Close the idle connections (after one was found broken: the server restarted, they all are)."""
+        with self._lock:
+            livres, self._livres = self._livres, []
+        for conn in livres:
+            _fechar(conn)
+
+    def fechar(self) -> None:
+        """Close the idle connections now; the borrowed ones are closed when they come back."""
+        self.fechado = True
+        self.descartar_livres()
+
+
+def _abrir() -> psycopg.Connection:
+    conn = db.connect("dw", "bi", autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+    try:
+        conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        conn.execute(f"SET statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
+    except BaseException:
+        _fechar(conn)
+        raise
+    # numeric columns arrive as float (what pandas and plotly take): parsed once from the server's
+    # text, the same value float(Decimal(text)) gave; exact sums are done in SQL
+    conn.adapters.register_loader("numeric", FloatLoader)
+    return conn
+
+
+def _fechar(conn: psycopg.Connection) -> None:
+    try:
+        conn.close()
+    except psycopg.Error:
+        pass
+
+
+_pools: dict[str, _Pool] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(alvo: str) -> _Pool:
+    """The pool of the target database, created on first use. One target at a time: a new one (tests
+    switch databases; a server never does) closes the pools of the others."""
+    with _pools_lock:
+        pool = _pools.get(alvo)
+        if pool is not None:
+            return pool
+        antigos = list(_pools.values())
+        _pools.clear()
+        pool = _pools[alvo] = _Pool(POOL_TAMANHO)
+    for velho in antigos:
+        velho.fechar()
+    return pool
 
 
 def _alvo() -> tuple[str, str]:
@@ -56,28 +165,25 @@ def _alvo() -> tuple[str, str]:
     return db.safe_target(info), info
 
 
-def _conexao(chave: str) -> psycopg.Connection:
-    """One read-only bi_reader connection per thread and target database, reopened when broken."""
-    conns: dict = getattr(_local, "conns", None) or {}
-    _local.conns = conns
-    conn = conns.get(chave)
-    if conn is not None and not conn.closed and not conn.broken:
-        return conn
-    conn = db.connect("dw", "bi", autocommit=True)
-    conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-    conn.execute(f"SET statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
-    conns[chave] = conn
-    return conn
-
-
 def fechar_conexoes() -> None:
-    """Close this thread's connections (tests call it before dropping their database)."""
-    for conn in (getattr(_local, "conns", None) or {}).values():
-        try:
-            conn.close()
-        except psycopg.Error:
-            pass
-    _local.conns = {}
+    """Close every pooled connection (tests call it before dropping their database; also at exit)."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.fechar()
+
+
+def _esquecer_pools_no_filho() -> None:
+    """After fork: the child must not use, nor close, the parent's sockets (closing would end the
+    parent's sessions); it starts with no pool and opens its own connections."""
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_esquecer_pools_no_filho)
+atexit.register(fechar_conexoes)
 
 
 def limpar_cache() -> None:
@@ -86,17 +192,24 @@ def limpar_cache() -> None:
 
 @lru_cache(maxsize=512)
 def _consulta(alvo: str, sql: str, params: tuple, _bucket: int) -> tuple[tuple[str, ...], tuple[tuple, ...]]:
-    """Run one query (params: sorted (name, value) pairs); raises on failure (exceptions are not cached)."""
-    conn = _conexao(alvo)
-    try:
-        # prepare=False: planned with its own values every time (see harness.queries._execute)
-        cur = conn.execute(sql, {k: list(v) if isinstance(v, tuple) else v for k, v in params}, prepare=False)
-    except psycopg.Error:
-        if conn.broken or conn.closed:
-            _local.conns.pop(alvo, None)
-        raise
-    cols = tuple(c.name for c in cur.description or ())
-    return cols, tuple(cur.fetchall())
+    """Run one query (params: sorted (name, value) pairs) on a pooled connection; raises on failure
+    (exceptions are not cached). A connection found broken (the server restarted since it was
+    opened) is dropped with the other idle ones and the query runs once more on a new connection:
+    the queries only read."""
+    valores = {k: list(v) if isinstance(v, tuple) else v for k, v in params}
+    pool = _pool(alvo)
+    for tentativa in (1, 2):
+        with pool.conexao() as conn:
+            try:
+                # prepare=False: planned with its own values every time (see harness.queries._execute)
+                cur = conn.execute(sql, valores, prepare=False)
+                cols = tuple(c.name for c in cur.description or ())
+                return cols, tuple(cur.fetchall())
+            except psycopg.OperationalError:
+                if not conn.broken or tentativa == 2:
+                    raise
+        pool.descartar_livres()
+    raise AssertionError("unreachable")
 
 
 def _congelar(value):
@@ -113,11 +226,60 @@ def _linhas(sql: str, params: dict | None = None) -> pd.DataFrame | Indisponivel
     except (HarnessError, psycopg.Error) as err:
         log.warning("dashboard query failed: %s: %s", type(err).__name__, str(err).splitlines()[0] if str(err) else "")
         return Indisponivel()
-    df = pd.DataFrame.from_records(list(rows), columns=list(cols))
-    for col in df.columns:  # numeric -> float for pandas/plotly; exact sums were done in SQL
-        if df[col].map(lambda v: isinstance(v, Decimal)).any():
-            df[col] = df[col].map(lambda v: None if v is None else float(v)).astype("float64")
-    return df
+    return pd.DataFrame.from_records(list(rows), columns=list(cols))  # numeric columns are float (see _abrir)
+
+
+# ------------------------------------------------------------------ a page's queries side by side
+PARALELO = POOL_TAMANHO
+PRAZO_S = STATEMENT_TIMEOUT_MS / 1000 + ESPERA_CONEXAO_S + CONNECT_TIMEOUT_S + 5  # never wait longer
+
+
+def em_paralelo(*chamadas):
+    """Run zero-argument callables side by side; their results in the same order.
+
+    The queries of a page are independent, and psycopg releases the GIL while it waits for the
+    server. The threads are started for this call and end with it (at most PARALELO, taking the
+    calls in turn): nothing outlives the call, so nothing can be left behind by a fork or by a test
+    runner that kills the threads it did not start. Each call already turns a database failure into
+    Indisponivel; any other exception is raised here, as it would have been one after another. A
+    call still running after PRAZO_S gives Indisponivel (its thread ends with its statement timeout)."""
+    if len(chamadas) < 2:
+        return [c() for c in chamadas]
+    resultados: list = [None] * len(chamadas)
+    feitos = [False] * len(chamadas)
+    pendentes = list(range(len(chamadas)))
+    lock = threading.Lock()
+
+    def trabalhar():
+        while True:
+            with lock:
+                if not pendentes:
+                    return
+                i = pendentes.pop(0)
+            try:
+                resultados[i] = (True, chamadas[i]())
+            except Exception as err:  # noqa: BLE001  (re-raised in the caller's thread below)
+                resultados[i] = (False, err)
+            feitos[i] = True
+
+    threads = [threading.Thread(target=trabalhar, name=f"painel-consulta-{n}", daemon=True)
+               for n in range(min(PARALELO, len(chamadas)))]
+    for t in threads:
+        t.start()
+    prazo = time.monotonic() + PRAZO_S
+    for t in threads:
+        t.join(max(0.0, prazo - time.monotonic()))
+    saida = []
+    for i, pronto in enumerate(feitos):
+        if not pronto:  # still running past the deadline, or its thread was killed
+            log.warning("dashboard query %d of %d did not finish in %.0f s", i + 1, len(chamadas), PRAZO_S)
+            saida.append(Indisponivel())
+            continue
+        ok, valor = resultados[i]
+        if not ok:
+            raise valor
+        saida.append(valor)
+    return saida
 
 
 def _arr(valores: tuple[str, ...]) -> list[str] | None:
@@ -141,6 +303,15 @@ def _fino(f: Filtros) -> bool:
     return bool(f.categoria or f.equipe or f.vendedor)
 
 
+def _um_vendedor(f: Filtros) -> bool:
+    """One seller and no category filter: the seller sources' `pedidos` (V041: each order counted once
+    per seller) is then exactly the number of distinct orders, whatever the region/team filters (an
+    order has one day, one customer region, and its seller one team that day). It reads a few rows per
+    month whatever the seller's volume; the lines (mart.vendas_linhas) grow with it (20-80 ms for one
+    seller over three years at scale 1, either way; the line view took ~200 ms)."""
+    return len(set(f.vendedor)) == 1 and not f.categoria
+
+
 # the same filter for every sales source (each exposes data, regiao_id, categoria, equipe_id, vendedor_id)
 _FILTRO = """
     data BETWEEN %(de)s AND %(ate)s
@@ -149,11 +320,10 @@ _FILTRO = """
     AND (%(equipe)s::text[] IS NULL OR equipe_id = ANY(%(equipe)s::text[]))
     AND (%(vendedor)s::text[] IS NULL OR vendedor_id = ANY(%(vendedor)s::text[]))"""
 
-# The line view (mart.vw_vendas) is filtered on data_sk as well: the period on dim_data.data alone
-# does not reach fact_vendas (the planner scans the whole fact and joins dim_data), data_sk does
-# (index fact_vendas_data). Only used when a category/team/seller filter needs exact order counts.
-_FILTRO_LINHAS = """
-    data_sk BETWEEN %(de_sk)s AND %(ate_sk)s AND""" + _FILTRO
+# Exact distinct order counts under a category/team/seller filter need the lines: mart.vendas_linhas
+# gives vw_vendas' lines and values for the columns used here, with the period on fact_vendas'
+# data_sk index and without vw_vendas' as-is-now joins (a GiST probe per line, 12 joins to plan).
+_LINHAS = "mart.vendas_linhas(%(de)s, %(ate)s)"
 
 # Pages filtered at most by region read mart.vw_pedidos_diarios (day x region, ~5 rows per day).
 _FILTRO_REGIAO = """
@@ -214,13 +384,20 @@ def opcoes() -> dict[str, dict[str, str]] | Indisponivel:
 # ------------------------------------------------------------------ sales
 def kpis_vendas(f: Filtros) -> dict | Indisponivel:
     """Receita líquida, margem bruta, margem %, pedidos, ticket médio (cancelled lines excluded)."""
-    if _fino(f):  # exact distinct orders of the matching lines: the line view, period on data_sk
+    if _um_vendedor(f):  # the seller's distinct orders add up over days, months, regions and its team
+        fonte, where, _ = _fonte(f)
+        sql = f"""
+        SELECT coalesce(sum(valor_total_liquido), 0) AS receita,
+               coalesce(sum(margem_bruta), 0) AS margem,
+               coalesce(sum(pedidos), 0) AS pedidos
+        FROM {fonte} WHERE {where}"""
+    elif _fino(f):  # exact distinct orders of the matching lines
         sql = f"""
         SELECT coalesce(sum(valor_total_liquido), 0) AS receita,
                coalesce(sum(valor_total_liquido - custo_total), 0) AS margem,
                count(DISTINCT pedido_id) AS pedidos
-        FROM mart.vw_vendas
-        WHERE NOT eh_cancelado AND {_FILTRO_LINHAS}"""
+        FROM {_LINHAS}
+        WHERE NOT eh_cancelado AND {_FILTRO}"""
     else:  # an order has one day and one region: pedidos adds up over days and regions
         sql = f"""
         SELECT coalesce(sum(valor_total_liquido), 0) AS receita,
@@ -290,8 +467,8 @@ def resumo_descontos(f: Filtros) -> pd.DataFrame | Indisponivel:
                sum(valor_total_liquido) AS receita, sum(valor_total_liquido - custo_total) AS margem,
                sum(valor_bruto) AS valor_bruto, sum(valor_desconto) AS desconto,
                count(DISTINCT pedido_id) AS pedidos
-        FROM mart.vw_vendas
-        WHERE NOT eh_cancelado AND {_FILTRO_LINHAS}
+        FROM {_LINHAS}
+        WHERE NOT eh_cancelado AND {_FILTRO}
         GROUP BY 1 ORDER BY 1 DESC""", _params(f))
     # day x region: pedidos_com/sem_desconto count orders with at least one line with/without a
     # discount (exact, additive over days and regions); a side with no line gives no row, as above
@@ -318,7 +495,7 @@ def campanhas(f: Filtros) -> pd.DataFrame | Indisponivel:
 
     mart.vw_descontos_campanhas is monthly and cannot take the filters: with at most a region
     filter this reads mart.vw_descontos_diarios (day x region x coupon), with a category/team/seller
-    filter the line view (mart.vw_vendas); same definitions as the catalog's desconto_aplicado
+    filter the lines (mart.vendas_linhas); same definitions as the catalog's desconto_aplicado
     (valor_desconto of discounted lines) and roi_desconto."""
     if _fino(f):
         return _linhas(f"""
@@ -326,8 +503,8 @@ def campanhas(f: Filtros) -> pd.DataFrame | Indisponivel:
                sum(valor_desconto) AS desconto, sum(valor_total_liquido) AS receita,
                sum(valor_total_liquido - custo_total) AS margem,
                sum(valor_total_liquido) / nullif(sum(valor_desconto), 0) AS roi
-        FROM mart.vw_vendas
-        WHERE NOT eh_cancelado AND valor_desconto > 0 AND {_FILTRO_LINHAS}
+        FROM {_LINHAS}
+        WHERE NOT eh_cancelado AND valor_desconto > 0 AND {_FILTRO}
         GROUP BY 1, 2 ORDER BY receita DESC""", _params(f))
     # day x region x coupon: an order has one coupon, so its orders add up over days and regions
     return _linhas(f"""

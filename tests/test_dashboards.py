@@ -43,6 +43,12 @@ def _kpis_esperados(de, ate, **filtro):
     ("?de=2024-10-01&ate=2024-10-31&categoria=informatica&equipe=T2", date(2024, 10, 1), date(2024, 10, 31),
      {"categoria": ["informatica"], "equipe": ["T2"]}),
     ("?vendedor=V1&vendedor=V6", date(2024, 11, 1), date(2024, 11, 20), {"vendedor": ["V1", "V6"]}),
+    # one seller: orders counted from the seller aggregates (pedidos_vendedor), not the line view
+    ("?de=2024-10-01&ate=2024-11-20&vendedor=V6", date(2024, 10, 1), date(2024, 11, 20), {"vendedor": ["V6"]}),
+    ("?de=2024-10-03&ate=2024-11-20&vendedor=V1&regiao=SE", date(2024, 10, 3), date(2024, 11, 20),
+     {"vendedor": ["V1"], "regiao": ["SE"]}),
+    ("?de=2024-10-01&ate=2024-11-20&vendedor=V3&equipe=T2&equipe=T1", date(2024, 10, 1), date(2024, 11, 20),
+     {"vendedor": ["V3"], "equipe": ["T1", "T2"]}),
 ])
 def test_vendas_kpi_cards_equal_independent_computation(dw, search, de, ate, filtro):
     saida = vendas.atualizar(search)
@@ -262,3 +268,20 @@ def test_filters_round_trip_through_the_url():
     assert f.chave() == filters.montar("2024-11-01", "2024-11-20", ["S", "SE", "S"], None, ["T1"]).chave()
     with pytest.raises(filters.FiltroInvalido):
         filters.validar(filters.montar(regiao=["XX"]), {"regiao": {"SE": "Sudeste"}})
+
+
+def test_vendas_linhas_are_the_line_views_lines(dw):
+    """mart.vendas_linhas (the dashboards' exact order counts) = mart.vw_vendas' lines and values, any period."""
+    from harness import db
+
+    colunas = ("data, data_sk, pedido_id, regiao_id, categoria, equipe_id, vendedor_id, campanha, cupom, eh_cancelado, "
+               "valor_bruto, valor_desconto, valor_total_liquido, custo_total")
+    with db.connect("dw", "bi") as conn:
+        for de, ate in ((date(2024, 10, 1), date(2024, 11, 20)), (date(2024, 11, 7), date(2024, 11, 7)),
+                        (date(2000, 1, 1), date(2030, 12, 31)), (date(2024, 11, 21), date(2024, 12, 31))):
+            linhas = conn.execute(f"SELECT {colunas} FROM mart.vendas_linhas(%s, %s) ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14",
+                                  (de, ate)).fetchall()
+            vista = conn.execute(f"SELECT {colunas} FROM mart.vw_vendas WHERE data BETWEEN %s AND %s ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14",
+                                 (de, ate)).fetchall()
+            assert linhas == vista, (de, ate)
+        assert conn.execute("SELECT count(*) FROM mart.vendas_linhas('2024-10-01', '2024-11-20')").fetchone()[0] > 10

@@ -448,7 +448,7 @@ def test_bi_reader_selects_every_mart_object_and_not_audit(template_dbs):
     with db.connect("dw", "bi") as conn:
         for name in MART_OBJECTS:
             conn.execute(f"SELECT * FROM {name} LIMIT 1").fetchall()
-        for fn in ("vendas_periodo_categoria", "vendas_periodo_vendedor"):
+        for fn in ("vendas_periodo_categoria", "vendas_periodo_vendedor", "vendas_linhas"):
             conn.execute(f"SELECT * FROM mart.{fn}('2024-01-10', '2024-03-31') LIMIT 1").fetchall()
     for hidden in ("audit.rejected_rows", "audit.etl_run", "audit.etl_run_entity"):
         with db.connect("dw", "bi") as conn, pytest.raises(psycopg.Error):

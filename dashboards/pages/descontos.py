@@ -58,7 +58,7 @@ def atualizar(search):
         if c.erro:
             return falha(c.atualizado, c.erro)
         f = c.filtros
-        resumo, camp = queries.resumo_descontos(f), queries.campanhas(f)
+        resumo, camp = queries.em_paralelo(lambda: queries.resumo_descontos(f), lambda: queries.campanhas(f))
         for r in (resumo, camp):
             if isinstance(r, queries.Indisponivel):
                 return falha(c.atualizado, r.mensagem)

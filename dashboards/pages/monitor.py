@@ -58,9 +58,10 @@ def atualizar(search, run_escolhido=None):
     def falha(atualizado, msg):
         return (atualizado, ui.mensagem(msg), *([fmt.VAZIO] * 5), *([""] * 5), vazio, vazio, [], [], None)
     try:
-        c = contexto.preparar(search)
-        at = queries.atualizacao()
-        runs = queries.execucoes(20)
+        c, runs = queries.em_paralelo(lambda: contexto.preparar(search), lambda: queries.execucoes(20))
+        if isinstance(c, queries.Indisponivel):  # the context did not finish in time
+            return falha("dados indisponíveis", c.mensagem)
+        at = queries.atualizacao()  # read by contexto.preparar: from the cache
         for r in (at, runs):
             if isinstance(r, queries.Indisponivel):
                 return falha(c.atualizado, r.mensagem)

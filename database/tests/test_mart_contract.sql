@@ -3,7 +3,7 @@
 -- who may read them, and the refresh procedure's shape. A deliberate change to a view's
 -- columns must change this file too (and be announced to the readers of the view).
 BEGIN;
-SELECT plan(47);
+SELECT plan(49);
 
 SELECT results_eq(
     $$SELECT c.relname::text COLLATE "default", c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -137,6 +137,12 @@ SELECT is(pg_get_function_result('mart.vendas_periodo_vendedor(date, date)'::reg
     'TABLE(mes date, data date, regiao_id text, regiao_nome text, equipe_id text, equipe_nome text, '
     'vendedor_id text, vendedor_nome text, linhas bigint, quantidade_vendida bigint, quantidade_devolvida bigint, valor_bruto numeric, valor_desconto numeric, valor_total_liquido numeric, custo_total numeric, valor_frete numeric, linhas_com_desconto bigint, receita_com_desconto numeric, custo_com_desconto numeric, margem_bruta numeric, pedidos bigint)',
     'mart.vendas_periodo_vendedor(date, date): result columns are the published contract');
+SELECT is(pg_get_function_result('mart.vendas_linhas(date, date)'::regprocedure),
+    'TABLE(data date, data_sk integer, pedido_id text, regiao_id text, categoria text, equipe_id text, vendedor_id text, '
+    'campanha text, cupom text, eh_cancelado boolean, valor_bruto numeric, valor_desconto numeric, valor_total_liquido numeric, custo_total numeric)',
+    'mart.vendas_linhas(date, date): result columns are the published contract');
+SELECT ok(has_function_privilege('bi_reader', 'mart.vendas_linhas(date, date)', 'EXECUTE'),
+          'bi_reader may call mart.vendas_linhas');
 SELECT ok(has_function_privilege('bi_reader', 'mart.vendas_periodo_categoria(date, date)', 'EXECUTE')
           AND has_function_privilege('bi_reader', 'mart.vendas_periodo_vendedor(date, date)', 'EXECUTE'),
           'bi_reader may call the mart.vendas_periodo_* functions');
