@@ -19,7 +19,8 @@ from datetime import date, timedelta
 import psycopg
 
 from harness import db, extract, logs, quality, runs
-from harness.steps import AGGREGATE_REFRESH, ENTITIES, Entity, entity as entity_by_name
+from harness.steps import (AGGREGATE_REFRESH, ENTITIES, GOALS_REFRESH, GOALS_REFRESH_AFTER, Entity,
+                           entity as entity_by_name)
 
 DEFAULT_OVERLAP_MINUTES = 120  # must exceed the longest write transaction of the shop (late commits)
 Progress = Callable[[str, str], None]  # (step, state) -> None; state: 'start' or 'done'
@@ -179,7 +180,17 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
             # the quality gate of this run (and of later runs, until they reconcile) checks these days
             dw.execute("INSERT INTO ctl.reconcile_pending (data, run_id) SELECT unnest(%s::date[]), %s "
                        "ON CONFLICT (data) DO NOTHING", (sorted(days), run.run_id))
+        if e.name in GOALS_REFRESH_AFTER:  # same transaction: goal attainment never lags goals or sales
+            _refresh_goals(dw, run.run_id, days if e.name == "fact_vendas" else set())
     return window
+
+
+def _refresh_goals(dw: psycopg.Connection, run_id: int, days: set[date]) -> None:
+    """Recompute mart.agg_metas_mensais for the months of `days` (sales changed) and for every
+    month whose goals changed (the procedure finds those itself)."""
+    if dw.execute("SELECT to_regprocedure(%s) IS NULL", (f"{GOALS_REFRESH}(bigint,date[])",)).fetchone()[0]:
+        return
+    dw.execute(f"CALL {GOALS_REFRESH}(%s, %s::date[])", (run_id, sorted({d.replace(day=1) for d in days})))
 
 
 def _ranges(days: list[date]) -> list[tuple[date, date]]:
