@@ -10,7 +10,7 @@ FROM (
     SELECT mes, ranking_equipe, equipe_nome, vendedor_id, ano_mes, vendedor_nome, equipe_id, regiao_nome,
            valor_meta, valor_realizado, atingimento_pct, meta_atingida
     FROM mart.vw_metas_atingimento
-    WHERE mes BETWEEN date_trunc('month', %(data_inicio)s::date)::date AND %(data_fim)s::date
+    WHERE mes BETWEEN date_trunc('month', %(data_inicio)s::date::timestamp)::date AND %(data_fim)s::date
       AND (%(regiao)s::text IS NULL OR regiao_id = %(regiao)s::text)
       AND (%(equipe)s::text IS NULL OR equipe_id = %(equipe)s::text)
       AND (%(vendedor)s::text IS NULL OR vendedor_id = %(vendedor)s::text)
