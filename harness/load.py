@@ -181,13 +181,21 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
             dw.execute("INSERT INTO ctl.reconcile_pending (data, run_id) SELECT unnest(%s::date[]), %s "
                        "ON CONFLICT (data) DO NOTHING", (sorted(days), run.run_id))
         if e.name in GOALS_REFRESH_AFTER:  # same transaction: goal attainment never lags goals or sales
-            _refresh_goals(dw, run.run_id, days if e.name == "fact_vendas" else set())
+            _refresh_goals(dw, run.run_id, e.name, days if e.name == "fact_vendas" else set())
     return window
 
 
-def _refresh_goals(dw: psycopg.Connection, run_id: int, days: set[date]) -> None:
+def _refresh_goals(dw: psycopg.Connection, run_id: int, entity: str, days: set[date]) -> None:
     """Recompute mart.agg_metas_mensais for the months of `days` (sales changed) and for every
-    month whose goals changed (the procedure finds those itself)."""
+    month whose goals changed (the procedure finds those itself). Skipped when the step changed
+    nothing: no day for fact_vendas; no row written or re-bound for dim_vendedor / fact_metas
+    (a rerun with nothing new pays nothing)."""
+    if entity == "fact_vendas":
+        if not days:
+            return
+    elif not dw.execute("SELECT coalesce(sum(rows_inserted + rows_updated + rows_deleted + rows_rebound), 0) > 0 "
+                        "FROM audit.etl_run_entity WHERE run_id = %s AND entity = %s", (run_id, entity)).fetchone()[0]:
+        return
     if dw.execute("SELECT to_regprocedure(%s) IS NULL", (f"{GOALS_REFRESH}(bigint,date[])",)).fetchone()[0]:
         return
     dw.execute(f"CALL {GOALS_REFRESH}(%s, %s::date[])", (run_id, sorted({d.replace(day=1) for d in days})))
