@@ -19,7 +19,8 @@ from datetime import date, timedelta
 import psycopg
 
 from harness import db, extract, logs, quality, runs
-from harness.steps import AGGREGATE_REFRESH, ENTITIES, Entity, entity as entity_by_name
+from harness.steps import (AGGREGATE_REFRESH, ENTITIES, GOALS_REFRESH, GOALS_REFRESH_AFTER, Entity,
+                           entity as entity_by_name)
 
 DEFAULT_OVERLAP_MINUTES = 120  # must exceed the longest write transaction of the shop (late commits)
 Progress = Callable[[str, str], None]  # (step, state) -> None; state: 'start' or 'done'
@@ -204,9 +205,27 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
                 whole = {reprocess[0] + timedelta(days=i) for i in range((reprocess[1] - reprocess[0]).days + 1)}
             # days a dimension load re-bound or re-categorised lines on (ctl.agg_refresh_pending): owed whole
             rebound = {r[0] for r in dw.execute("SELECT data FROM ctl.agg_refresh_pending")}
-            _refresh_aggregates(dw, run.run_id, days | whole)  # same transaction: the aggregate never lags the fact
+            days = _refresh_aggregates(dw, run.run_id, days | whole)  # same transaction: the aggregate never lags the fact
             _owe_reconciliation(dw, run.run_id, changes, whole | rebound)
+        if e.name in GOALS_REFRESH_AFTER:  # same transaction: goal attainment never lags goals or sales
+            _refresh_goals(dw, run.run_id, e.name, days if e.name == "fact_vendas" else set())
     return window
+
+
+def _refresh_goals(dw: psycopg.Connection, run_id: int, entity: str, days: set[date]) -> None:
+    """Recompute mart.agg_metas_mensais for the months of `days` (sales changed) and for every
+    month whose goals changed (the procedure finds those itself). Skipped when the step changed
+    nothing: no day for fact_vendas; no row written or re-bound for dim_vendedor / fact_metas
+    (a rerun with nothing new pays nothing)."""
+    if entity == "fact_vendas":
+        if not days:
+            return
+    elif not dw.execute("SELECT coalesce(sum(rows_inserted + rows_updated + rows_deleted + rows_rebound), 0) > 0 "
+                        "FROM audit.etl_run_entity WHERE run_id = %s AND entity = %s", (run_id, entity)).fetchone()[0]:
+        return
+    if dw.execute("SELECT to_regprocedure(%s) IS NULL", (f"{GOALS_REFRESH}(bigint,date[])",)).fetchone()[0]:
+        return
+    dw.execute(f"CALL {GOALS_REFRESH}(%s, %s::date[])", (run_id, sorted({d.replace(day=1) for d in days})))
 
 
 def _ranges(days: list[date]) -> list[tuple[date, date]]:

@@ -40,6 +40,12 @@ ENTITIES: tuple[Entity, ...] = (
 # dashboards' aggregate commits with the fact (database/procs/etl.refresh_agg_vendas_diarias.sql).
 AGGREGATE_REFRESH = "etl.refresh_agg_vendas_diarias"
 
+# Goal attainment per seller x month (database/procs/etl.refresh_agg_metas_mensais.sql), called in
+# the transaction of each entity that can change it: goals re-bound to another seller version
+# (dim_vendedor), sales (fact_vendas, after the aggregates: it reads the seller roll-up), goals.
+GOALS_REFRESH = "etl.refresh_agg_metas_mensais"
+GOALS_REFRESH_AFTER = ("dim_vendedor", "fact_vendas", "fact_metas")
+
 
 def entity(name: str) -> Entity:
     for e in ENTITIES:

@@ -17,6 +17,7 @@ def carregar() -> None:
         dashdata.insert_all(conn)
         # the mart aggregate is kept by its refresh procedure (as the loader does after the facts)
         conn.execute("CALL etl.refresh_agg_vendas_diarias(3, %s, %s)", (dashdata.PRIMEIRO_DIA, dashdata.ULTIMO_DIA))
+        conn.execute("CALL etl.refresh_agg_metas_mensais(3)")   # goal attainment (V070): every goal is new
         conn.commit()
     queries.limpar_cache()
 

@@ -335,3 +335,7 @@ def insert_warehouse(conn, run_id: int | None = None) -> int:
 
 def refresh_aggregates(conn, run_id: int, start: date = date(2023, 12, 1), end: date = date(2024, 3, 31)) -> None:
     conn.execute("CALL etl.refresh_agg_vendas_diarias(%s, %s, %s)", (run_id, start, end))
+    # goal attainment (V070), as the loader does after the facts: the months of the days, and every new goal
+    months = [date(y, m, 1) for y in range(start.year, end.year + 1) for m in range(1, 13)
+              if start.replace(day=1) <= date(y, m, 1) <= end]
+    conn.execute("CALL etl.refresh_agg_metas_mensais(%s, %s::date[])", (run_id, months))

@@ -6,6 +6,7 @@ and nothing of audit; the shop-side reconciliation helper agrees with Python too
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal as D
 
@@ -436,7 +437,8 @@ MART_OBJECTS = ["mart.vw_vendas", "mart.vw_vendas_diarias", "mart.vw_pedidos_dia
                 "mart.vw_versao_warehouse", "mart.agg_vendas_diarias", "mart.agg_pedidos_diarios",
                 "mart.vw_verificacoes_qualidade", "mart.vw_opcoes_filtro",  # added by the dashboards branch (Monitor ETL: failed checks)
                 "mart.agg_vendas_mensais_categoria", "mart.agg_vendas_mensais_vendedor",  # V042
-                "mart.agg_descontos_diarios", "mart.vw_descontos_diarios"]  # V043
+                "mart.agg_descontos_diarios", "mart.vw_descontos_diarios",  # V043
+                "mart.agg_metas_mensais"]  # V070
 
 
 def test_bi_reader_selects_every_mart_object_and_not_audit(template_dbs):
@@ -531,3 +533,155 @@ def test_query_runner_refuses_unknown_names_and_parameters():
         queries.bind(queries.get_query("receita_por_regiao"), {"data_inicio": "2024-01-01"})
     with pytest.raises(queries.QueryError, match="must be a date"):
         queries.bind(queries.get_query("receita_por_regiao"), {"data_inicio": "ontem", "data_fim": "2024-01-31"})
+
+
+# ------------------------------------------------------------------ issue 9: goal attainment table, faster queries
+TEAM_NAME = {t[0]: t[1] for t in md.TEAMS}
+REGION_NAME = {r[0]: r[1] for r in md.REGIONS}
+SELLER_NAME = {s[0]: s[1] for s in md.SELLERS}
+CUT_PERIODS = [(date(2024, 1, 10), date(2024, 2, 10)),     # starts and ends mid-month: both months count
+               (date(2024, 2, 15), date(2024, 2, 20)),     # inside one month
+               (date(2024, 1, 1), date(2024, 1, 31)),
+               (date(2023, 12, 15), date(2024, 3, 31))]    # months without goals or sales around
+
+
+def _goal_query_rows(goals, start, end, regiao=None, equipe=None, vendedor=None):
+    """atingimento_por_vendedor computed in Python from md.goal_rows(): rows and order."""
+    rows = [g for g in goals if start.replace(day=1) <= g["mes"] <= end and regiao in (None, g["regiao_id"])
+            and equipe in (None, g["equipe_id"]) and vendedor in (None, g["vendedor_id"])]
+    rows.sort(key=lambda g: (g["mes"], TEAM_NAME[g["equipe_id"]], g["ranking_equipe"], g["vendedor_id"]))
+    return [(g["mes"].strftime("%Y-%m"), g["vendedor_id"], SELLER_NAME[g["vendedor_id"]], g["equipe_id"],
+             TEAM_NAME[g["equipe_id"]], REGION_NAME[g["regiao_id"]], g["valor_meta"], g["valor_realizado"],
+             None if g["atingimento"] is None else round(g["atingimento"], 2),
+             g["valor_realizado"] >= g["valor_meta"], g["ranking_equipe"]) for g in rows]
+
+
+@pytest.mark.parametrize("start, end", CUT_PERIODS)
+@pytest.mark.parametrize("filters", [{}, {"regiao": "SE"}, {"equipe": "T2"}, {"vendedor": "V2"}, {"regiao": "N"}],
+                         ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()) or "all")
+def test_goal_queries_equal_python_for_any_period(mart_dw, start, end, filters):
+    """atingimento_por_vendedor (every column, the order and the rank within the whole team even when a seller
+    is filtered) and atingimento_por_equipe equal an independent computation, for periods cut mid-month."""
+    from harness import queries
+
+    goals = md.goal_rows()
+    want = _goal_query_rows(goals, start, end, **filters)
+    cols, rows = queries.run_query("atingimento_por_vendedor", {"data_inicio": start, "data_fim": end, **filters})
+    assert [tuple(r) for r in rows] == want
+    assert "-1" not in {r[1] for r in rows}            # sales without a seller and without a goal: no row
+    if "vendedor" in filters:
+        return
+    cols, rows = queries.run_query("atingimento_por_equipe", {"data_inicio": start, "data_fim": end,
+                                                              **{k: v for k, v in filters.items() if k == "regiao"}})
+    by_team = defaultdict(list)
+    for g in goals:
+        if start.replace(day=1) <= g["mes"] <= end and filters.get("regiao") in (None, g["regiao_id"]):
+            by_team[g["equipe_id"]].append(g)
+    expected = []
+    for team, gs in by_team.items():
+        k = md.goal_kpis(gs)
+        pct = None if k["atingimento_meta"] is None else round(k["atingimento_meta"], 2)
+        expected.append((team, TEAM_NAME[team], REGION_NAME[gs[0]["regiao_id"]], k["valor_meta"], k["valor_realizado"],
+                         pct, sum(1 for g in gs if g["valor_realizado"] >= g["valor_meta"]), len(gs)))
+    expected.sort(key=lambda r: (r[5] is None, -(r[5] or 0), r[0]))
+    assert [tuple(r) for r in rows] == expected
+
+
+@pytest.mark.parametrize("start, end", CUT_PERIODS)
+@pytest.mark.parametrize("filters", [{}, {"regiao": "SE"}, {"equipe": "T1"}, {"categoria": "informatica"},
+                                     {"categoria": "moda", "regiao": "S"}, {"categoria": "informatica", "equipe": "T1"}],
+                         ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()) or "all")
+def test_revenue_by_seller_equals_python_for_any_period(mart_dw, start, end, filters):
+    """receita_por_vendedor (period totals summed on the keys first; orders counted by a function only when a
+    category is given) equals the lines in Python, days of cut months included."""
+    from harness import queries
+
+    cols, rows = queries.run_query("receita_por_vendedor", {"data_inicio": start, "data_fim": end, **filters})
+    got = {(r[0], r[2]): dict(zip(cols, r)) for r in rows}
+    picked = [r for r in md.select(md.lines(), data_inicio=start, data_fim=end, **filters) if not r.cancelled]
+    keys = {(r.seller_id or "-1", r.team_id or "-1") for r in picked}
+    assert set(got) == keys
+    for seller, team in keys:
+        mine = [r for r in picked if (r.seller_id or "-1", r.team_id or "-1") == (seller, team)]
+        k = md.sales_kpis(mine)
+        g = got[seller, team]
+        assert (g["receita_liquida"], g["margem_bruta"], g["itens"], g["pedidos"]) == \
+            (k["receita_liquida"], k["margem_bruta"], k["itens"], k["pedidos"]), (seller, team, g, k)
+        assert g["ticket_medio"] == round(k["receita_liquida"] / k["pedidos"], 2)
+    assert [r[cols.index("receita_liquida")] for r in rows] == sorted((r[cols.index("receita_liquida")] for r in rows),
+                                                                      reverse=True)
+
+
+def _attainment(conn):
+    return {(r[0], r[1]): r[2:] for r in conn.execute(
+        "SELECT vendedor_id, mes, equipe_id, valor_meta, valor_realizado, atingimento_pct, ranking_equipe "
+        "FROM mart.vw_metas_atingimento").fetchall()}
+
+
+def test_goal_table_follows_goals_sales_and_team_changes(mart_dw):
+    """etl.refresh_agg_metas_mensais: a new goal without sales, a deleted goal, a seller changing team in the
+    middle of a month (SCD2: the month's goal stays in the team of day 1, the actual counts both versions), a
+    goal re-bound to another team, each picked up (goal changes without being told the months) and equal to
+    a recomputation; a second call changes nothing."""
+    with db.connect("dw", "admin") as conn:
+        base = _attainment(conn)
+        assert base == {(g["vendedor_id"], g["mes"]): (
+            g["equipe_id"], g["valor_meta"], g["valor_realizado"],
+            None if g["atingimento"] is None else round(g["atingimento"], 2), g["ranking_equipe"]) for g in md.goal_rows()}
+        run2 = conn.execute("INSERT INTO audit.etl_run (command) VALUES ('test') RETURNING run_id").fetchone()[0]
+        sk = dict(conn.execute("SELECT vendedor_id, vendedor_sk FROM dim.dim_vendedor WHERE vendedor_id LIKE 'V%'"))
+        teams = dict(conn.execute("SELECT equipe_id, equipe_sk FROM dim.dim_equipe"))
+        # a goal with no sales (March), a deleted goal (V2, January)
+        conn.execute("INSERT INTO fact.fact_metas (vendedor_sk, mes_sk, equipe_sk, vendedor_id, mes, valor_meta) "
+                     "VALUES (%s, 20240301, %s, 'V1', '2024-03-01', 700)", (sk["V1"], teams["T1"]))
+        conn.execute("DELETE FROM fact.fact_metas WHERE vendedor_id = 'V2' AND mes = '2024-01-01'")
+        # V3 moves to T1 on 2024-02-10: a new version, and the lines of O9 (2024-02-28) re-bound to it
+        conn.execute("UPDATE dim.dim_vendedor SET valido_ate = '2024-02-10', eh_atual = false WHERE vendedor_id = 'V3'")
+        v3b = conn.execute("INSERT INTO dim.dim_vendedor (vendedor_id, nome, equipe_id, equipe_sk, versao, valido_de, "
+                           "valido_ate, eh_atual) SELECT vendedor_id, nome, 'T1', %s, versao + 1, '2024-02-10', "
+                           "'infinity', true FROM dim.dim_vendedor WHERE vendedor_id = 'V3' RETURNING vendedor_sk",
+                           (teams["T1"],)).fetchone()[0]
+        conn.execute("UPDATE fact.fact_vendas SET vendedor_sk = %s, equipe_sk = %s WHERE pedido_id = 'O9'",
+                     (v3b, teams["T1"]))
+        conn.execute("CALL etl.refresh_agg_vendas_diarias(%s, '2024-02-28', '2024-02-28')", (run2,))
+        conn.execute("CALL etl.refresh_agg_metas_mensais(%s, ARRAY['2024-02-28']::date[])", (run2,))
+        after = _attainment(conn)
+        want = dict(base)
+        del want["V2", date(2024, 1, 1)]
+        want["V1", date(2024, 1, 1)] = want["V1", date(2024, 1, 1)][:4] + (1,)   # alone in T1 in January now
+        want["V1", date(2024, 3, 1)] = ("T1", D("700.00"), D("0.00"), D("0.00"), 1)
+        assert after == want          # V3's February: team T2 (day 1), actual = both versions, as before
+        assert conn.execute("SELECT equipe_atual FROM mart.vw_metas_atingimento WHERE vendedor_id = 'V3' "
+                            "AND mes = '2024-02-01'").fetchone()[0] == "T1"
+        # a backdated change re-binds the February goal to the new version (team T1): no month given
+        conn.execute("UPDATE fact.fact_metas SET vendedor_sk = %s, equipe_sk = %s WHERE vendedor_id = 'V3' "
+                     "AND mes = '2024-02-01'", (v3b, teams["T1"]))
+        conn.execute("CALL etl.refresh_agg_metas_mensais(%s)", (run2,))
+        feb = {k[0]: v for k, v in _attainment(conn).items() if k[1] == date(2024, 2, 1)}
+        v1, v2, v3 = (next(g for g in md.goal_rows() if g["vendedor_id"] == s and g["mes"] == date(2024, 2, 1))
+                      for s in ("V1", "V2", "V3"))
+        assert feb["V3"][0] == "T1" and feb["V3"][2] == v3["valor_realizado"]
+        ranked = sorted((g for g in (v1, v2, v3) if g["atingimento"] is not None), key=lambda g: -g["atingimento"])
+        assert {s: feb[s][4] for s in ("V1", "V3")} == {g["vendedor_id"]: i + 1 for i, g in enumerate(ranked)}
+        assert feb["V2"][4] == 3      # goal 0: no attainment, ranked last in the team
+        # equal to a recomputation from scratch, and a rerun is a no-op
+        table = conn.execute("SELECT * FROM mart.agg_metas_mensais ORDER BY 1, 2").fetchall()
+        with conn.transaction(force_rollback=True):
+            conn.execute("DELETE FROM mart.agg_metas_mensais")
+            conn.execute("CALL etl.refresh_agg_metas_mensais(%s)", (run2,))
+            assert [r[:-1] for r in conn.execute("SELECT * FROM mart.agg_metas_mensais ORDER BY 1, 2")] == \
+                [r[:-1] for r in table]
+        audit = conn.execute("SELECT rows_inserted, rows_updated, rows_deleted FROM audit.etl_run_entity "
+                             "WHERE run_id = %s AND entity = 'agg_metas_mensais'", (run2,)).fetchone()
+        conn.execute("CALL etl.refresh_agg_metas_mensais(%s, ARRAY['2024-01-01', '2024-02-01']::date[])", (run2,))
+        assert conn.execute("SELECT rows_inserted, rows_updated, rows_deleted FROM audit.etl_run_entity "
+                            "WHERE run_id = %s AND entity = 'agg_metas_mensais'", (run2,)).fetchone() == audit
+        assert audit[0] == 1 and audit[2] == 1
+        conn.rollback()
+
+
+@pytest.mark.parametrize("args, sqlstate", [((None,), "22023"), ((999999,), "23503")])
+def test_goal_refresh_rejects_bad_arguments_with_named_sqlstate(mart_dw, args, sqlstate):
+    with db.connect("dw", "admin") as conn, pytest.raises(psycopg.Error) as err:
+        conn.execute("CALL etl.refresh_agg_metas_mensais(%s::bigint)", args)
+    assert err.value.sqlstate == sqlstate

@@ -9,7 +9,7 @@ SELECT equipe_id, equipe_nome, regiao_nome,
        COUNT(*) FILTER (WHERE meta_atingida)                                  AS metas_atingidas,
        COUNT(*)                                                               AS metas
 FROM mart.vw_metas_atingimento
-WHERE mes BETWEEN date_trunc('month', %(data_inicio)s::date)::date AND %(data_fim)s::date
+WHERE mes BETWEEN date_trunc('month', %(data_inicio)s::date::timestamp)::date AND %(data_fim)s::date
   AND (%(regiao)s::text IS NULL OR regiao_id = %(regiao)s::text)
 GROUP BY equipe_id, equipe_nome, regiao_nome
 ORDER BY atingimento_pct DESC NULLS LAST, equipe_id;

@@ -3,12 +3,12 @@
 -- who may read them, and the refresh procedure's shape. A deliberate change to a view's
 -- columns must change this file too (and be announced to the readers of the view).
 BEGIN;
-SELECT plan(49);
+SELECT plan(52);
 
 SELECT results_eq(
     $$SELECT c.relname::text COLLATE "default", c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'mart' AND c.relkind IN ('r', 'v', 'm', 'p') ORDER BY 1$$,
-    $$VALUES ('agg_descontos_diarios', 'r'), ('agg_pedidos_diarios', 'r'), ('agg_vendas_diarias', 'r'), ('agg_vendas_mensais_categoria', 'r'), ('agg_vendas_mensais_vendedor', 'r'), ('vw_atualizacao', 'v'), ('vw_descontos_campanhas', 'v'), ('vw_descontos_diarios', 'v'), ('vw_devolucoes', 'v'), ('vw_metas_atingimento', 'v'), ('vw_monitor_etl', 'v'), ('vw_opcoes_filtro', 'v'), ('vw_pedidos_diarios', 'v'), ('vw_vendas', 'v'), ('vw_vendas_diarias', 'v'), ('vw_verificacoes_qualidade', 'v'), ('vw_versao_warehouse', 'v')$$,
+    $$VALUES ('agg_descontos_diarios', 'r'), ('agg_metas_mensais', 'r'), ('agg_pedidos_diarios', 'r'), ('agg_vendas_diarias', 'r'), ('agg_vendas_mensais_categoria', 'r'), ('agg_vendas_mensais_vendedor', 'r'), ('vw_atualizacao', 'v'), ('vw_descontos_campanhas', 'v'), ('vw_descontos_diarios', 'v'), ('vw_devolucoes', 'v'), ('vw_metas_atingimento', 'v'), ('vw_monitor_etl', 'v'), ('vw_opcoes_filtro', 'v'), ('vw_pedidos_diarios', 'v'), ('vw_vendas', 'v'), ('vw_vendas_diarias', 'v'), ('vw_verificacoes_qualidade', 'v'), ('vw_versao_warehouse', 'v')$$,
     'mart holds exactly the published tables and views');
 
 SELECT results_eq(
@@ -130,6 +130,19 @@ SELECT results_eq(
       ('custo_total', 'numeric(16,2)'),
       ('margem_bruta', 'numeric(16,2)')$$,
     'mart.vw_descontos_diarios: column names, order and types are the published contract');
+SELECT results_eq(
+    $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+      WHERE a.attrelid = 'mart.agg_metas_mensais'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum$$,
+    $$VALUES ('mes', 'date'), ('vendedor_id', 'text'), ('vendedor_sk', 'integer'), ('equipe_sk', 'integer'),
+      ('valor_meta', 'numeric(14,2)'), ('valor_realizado', 'numeric(16,2)'), ('atingimento', 'numeric'),
+      ('ranking_equipe', 'integer'), ('refreshed_run_id', 'bigint')$$,
+    'mart.agg_metas_mensais: column names, order and types are the published contract');
+SELECT is(pg_get_function_result('mart.vendas_periodo_vendedor_total(date, date)'::regprocedure),
+    'TABLE(regiao_id text, regiao_nome text, equipe_id text, equipe_nome text, vendedor_id text, vendedor_nome text, linhas bigint, quantidade_vendida bigint, quantidade_devolvida bigint, valor_bruto numeric, valor_desconto numeric, valor_total_liquido numeric, custo_total numeric, valor_frete numeric, linhas_com_desconto bigint, receita_com_desconto numeric, custo_com_desconto numeric, margem_bruta numeric, pedidos bigint)',
+    'mart.vendas_periodo_vendedor_total(date, date): result columns are the published contract');
+SELECT is(pg_get_function_result('mart.pedidos_periodo_vendedor_categoria(date, date, text, text, text)'::regprocedure),
+    'TABLE(vendedor_id text, equipe_id text, pedidos bigint)',
+    'mart.pedidos_periodo_vendedor_categoria: result columns are the published contract');
 SELECT is(pg_get_function_result('mart.vendas_periodo_categoria(date, date)'::regprocedure),
     'TABLE(mes date, data date, regiao_id text, regiao_nome text, categoria text, linhas bigint, quantidade_vendida bigint, quantidade_devolvida bigint, valor_bruto numeric, valor_desconto numeric, valor_total_liquido numeric, custo_total numeric, valor_frete numeric, linhas_com_desconto bigint, receita_com_desconto numeric, custo_com_desconto numeric, margem_bruta numeric)',
     'mart.vendas_periodo_categoria(date, date): result columns are the published contract');

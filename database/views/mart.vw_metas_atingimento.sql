@@ -1,40 +1,23 @@
 -- mart.vw_metas_atingimento: goal versus actual per seller and month, ranked within the team.
 -- Purpose: dashboard "metas e atingimento" and PRD question "taxa de atingimento de metas por
 --          vendedor e equipe" (journey 1).
--- Source: fact.fact_metas (goal), mart.agg_vendas_mensais_vendedor (actual: non-cancelled net revenue
---         of the seller in the month, summed over every region/category/team of the aggregate,
---         so it is only as current as the last etl.refresh_agg_vendas_diarias), dim_vendedor,
---         dim_equipe (the goal's team), dim_regiao (the team's region).
+-- Source: mart.agg_metas_mensais (V070: goal, actual, attainment and rank per seller and month,
+--         kept current by etl.refresh_agg_metas_mensais in the same transactions as the goals and
+--         the seller roll-up it is computed from; actual = non-cancelled net revenue of the seller
+--         in the month, summed over every region/category/team of mart.agg_vendas_mensais_vendedor),
+--         dim_vendedor, dim_equipe (the goal's team), dim_regiao (the team's region). Names are
+--         joined here, not stored: renames show at once. Until V070 the view computed the actual
+--         and the rank itself (~150 ms for three years at scale 1).
 -- SCD2 (V020): equipe_* / regiao_* = the team (and its region) of the seller's version valid on
 -- the first day of the month, as fact_metas was bound ("as it was": the dashboards' goals page
 -- uses these); equipe_atual(_nome) / regiao_atual(_nome) = the seller's current team and region.
--- valor_realizado counts every version of the seller in the month (joined by vendedor_id).
+-- valor_realizado counts every version of the seller in the month (by vendedor_id).
 -- Grain: seller x month (one row per goal; a seller with sales but no goal is not here).
 -- atingimento_pct = valor_realizado / valor_meta * 100 (NULL when the goal is 0), rounded to
 -- 2 decimals; ranking_equipe = rank() within team and month by atingimento, highest first.
 -- Rerun: DROP + CREATE (columns may change; grants come back from the default privileges), re-applied by harness migrate when this file changes; no commit.
 DROP VIEW IF EXISTS mart.vw_metas_atingimento;
 CREATE VIEW mart.vw_metas_atingimento AS
-WITH realizado AS (
-    -- by natural key: every version of the seller in the month counts (a mid-month team change
-    -- splits the seller's sales over two versions, the goal is one)
-    SELECT v.vendedor_id,
-           a.mes                             AS mes,
-           sum(a.valor_total_liquido)        AS valor
-    FROM mart.agg_vendas_mensais_vendedor a   -- monthly roll-up (V042): a month is read by its key
-    JOIN dim.dim_vendedor v ON v.vendedor_sk = a.vendedor_sk
-    GROUP BY 1, 2
-), base AS (
-    SELECT m.mes,
-           m.vendedor_sk,
-           m.vendedor_id,
-           m.equipe_sk,
-           m.valor_meta,
-           coalesce(x.valor, 0)::numeric(16,2)                        AS valor_realizado,
-           coalesce(x.valor, 0) / NULLIF(m.valor_meta, 0) * 100       AS atingimento
-    FROM fact.fact_metas m
-    LEFT JOIN realizado x ON x.vendedor_id = m.vendedor_id AND x.mes = m.mes
-)
 SELECT b.mes,
        to_char(b.mes, 'YYYY-MM')                 AS ano_mes,
        v.vendedor_id,
@@ -47,13 +30,12 @@ SELECT b.mes,
        b.valor_realizado,
        round(b.atingimento, 2)::numeric(14,2)   AS atingimento_pct,
        (b.valor_realizado >= b.valor_meta)       AS meta_atingida,
-       rank() OVER (PARTITION BY b.equipe_sk, b.mes ORDER BY b.atingimento DESC NULLS LAST)::integer
-                                                 AS ranking_equipe,
+       b.ranking_equipe,
        ea.equipe_id                              AS equipe_atual,
        ea.nome                                   AS equipe_atual_nome,
        ra.regiao_id                              AS regiao_atual,
        ra.nome                                   AS regiao_atual_nome
-FROM base b
+FROM mart.agg_metas_mensais b
 JOIN dim.dim_vendedor v ON v.vendedor_sk = b.vendedor_sk
 JOIN dim.dim_equipe e   ON e.equipe_sk = b.equipe_sk
 JOIN dim.dim_regiao r   ON r.regiao_sk = e.regiao_sk
