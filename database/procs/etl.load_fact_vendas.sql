@@ -42,6 +42,13 @@
 --      Measures: valor_bruto = quantity * unit_price; valor_desconto = discount_amount;
 --      valor_total_liquido = bruto - desconto; custo_total = quantity * coalesce(unit_cost, 0);
 --      eh_cancelado = status in (canceled, unavailable) (kept: revenue KPIs filter it).
+--      Aggregates: every line deleted, inserted, or updated in a column an aggregate reads (the
+--      old/new comparison in RETURNING) queues the seller-day (data_sk x regiao_sk x equipe_sk x
+--      vendedor_sk) of its old and of its new version in ctl.agg_grupos_pendentes (V060; cancelled
+--      versions are in no aggregate, so not queued); the harness then calls
+--      etl.refresh_agg_vendas_grupos in this transaction. The bulk path queues its days whole in
+--      ctl.agg_refresh_pending instead. The customer version is joined by hash for a large batch
+--      and by a btree probe per line for a small one (see step 5 below).
 --   Bulk path: when fact_vendas is empty before the MERGE (the first load, a rebuild), its foreign
 --      keys and secondary indexes are taken off (etl.bulk_load_begin) and put back after
 --      it (etl.bulk_load_end: each key validated once over the table, indexes built
