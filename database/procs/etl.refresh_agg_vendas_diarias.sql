@@ -18,10 +18,10 @@
 --          data_sk = -1 (not indexed there: one sequential scan of the 853k-row daily table per
 --          statement and per call, measured at scale 1).
 --          The monthly roll-ups are maintained by difference, so their cost follows the days
---          rewritten, not the size of their months: the DELETE and the INSERT of the daily rows
---          RETURN them (old ones negated) into pg_temp.etl_agg_vendas_delta, which
---          etl.rollup_agg_vendas_mensais adds to the months in one MERGE per roll-up (groups left
---          with no line deleted). Every monthly measure is a sum of daily ones (the seller's
+--          rewritten, not the size of their months: the DELETE of the daily rows RETURNs them
+--          negated into pg_temp.etl_agg_vendas_delta, and etl.rollup_agg_vendas_mensais adds those
+--          and the days' new rows to the months in one MERGE per roll-up (groups left with no line
+--          deleted). Every monthly measure is a sum of daily ones (the seller's
 --          pedidos = sum of pedidos_vendedor).
 --          Whole days: the first load, a reprocess window, days a dimension load re-bound or
 --          re-categorised (ctl.agg_refresh_pending). The daily load's changed lines go through
@@ -78,50 +78,40 @@ BEGIN
     v_deleted := v_deleted + v_count;
 
     -- pedidos_vendedor (V041): each order counts once per seller (and team, region, day), in the
-    -- smallest category of that seller's lines of the order (`primeira`); the new rows are
-    -- remembered as they are for the monthly roll-ups
-    WITH written AS (
-        INSERT INTO mart.agg_vendas_diarias (
-            data, data_sk, regiao_sk, categoria, equipe_sk, vendedor_sk, linhas, pedidos,
-            quantidade_vendida, quantidade_devolvida, valor_bruto, valor_desconto, valor_total_liquido,
-            custo_total, valor_frete, linhas_com_desconto, receita_com_desconto, custo_com_desconto,
-            refreshed_run_id, pedidos_vendedor)
-        SELECT f.data, f.data_sk, f.regiao_sk, f.categoria, f.equipe_sk, f.vendedor_sk,
-               count(*), count(DISTINCT f.pedido_id),
-               sum(f.quantidade_vendida), sum(f.quantidade_devolvida),
-               sum(f.valor_bruto), sum(f.valor_desconto), sum(f.valor_total_liquido),
-               sum(f.custo_total), sum(f.valor_frete),
-               count(*) FILTER (WHERE f.valor_desconto > 0),
-               coalesce(sum(f.valor_total_liquido) FILTER (WHERE f.valor_desconto > 0), 0),
-               coalesce(sum(f.custo_total) FILTER (WHERE f.valor_desconto > 0), 0),
-               p_run_id,
-               count(DISTINCT f.pedido_id) FILTER (WHERE f.categoria = f.primeira)
-        FROM (
-            SELECT d.data, l.data_sk, l.regiao_sk, coalesce(p.categoria, 'Não informado') AS categoria,
-                   l.equipe_sk, l.vendedor_sk, l.pedido_id, l.quantidade_vendida, l.quantidade_devolvida,
-                   l.valor_bruto, l.valor_desconto, l.valor_total_liquido, l.custo_total, l.valor_frete,
-                   min(coalesce(p.categoria, 'Não informado'))
-                       OVER (PARTITION BY l.pedido_id, l.data_sk, l.regiao_sk, l.equipe_sk, l.vendedor_sk) AS primeira
-            FROM fact.fact_vendas l
-            JOIN dim.dim_data d ON d.data_sk = l.data_sk
-            JOIN dim.dim_produto p ON p.produto_sk = l.produto_sk
-            WHERE NOT l.eh_cancelado
-              AND (l.data_sk BETWEEN v_from_sk AND v_to_sk OR l.data_sk = -1)
-        ) f
-        GROUP BY f.data, f.data_sk, f.regiao_sk, f.categoria, f.equipe_sk, f.vendedor_sk
-        RETURNING data, regiao_sk, categoria, equipe_sk, vendedor_sk, linhas, quantidade_vendida,
-                  quantidade_devolvida, valor_bruto, valor_desconto, valor_total_liquido, custo_total,
-                  valor_frete, linhas_com_desconto, receita_com_desconto, custo_com_desconto, pedidos_vendedor
-    )
-    INSERT INTO pg_temp.etl_agg_vendas_delta (data, regiao_sk, categoria, equipe_sk, vendedor_sk, linhas,
-        quantidade_vendida, quantidade_devolvida, valor_bruto, valor_desconto, valor_total_liquido, custo_total,
-        valor_frete, linhas_com_desconto, receita_com_desconto, custo_com_desconto, pedidos_vendedor)
-    SELECT * FROM written;
+    -- smallest category of that seller's lines of the order (`primeira`)
+    INSERT INTO mart.agg_vendas_diarias (
+        data, data_sk, regiao_sk, categoria, equipe_sk, vendedor_sk, linhas, pedidos,
+        quantidade_vendida, quantidade_devolvida, valor_bruto, valor_desconto, valor_total_liquido,
+        custo_total, valor_frete, linhas_com_desconto, receita_com_desconto, custo_com_desconto,
+        refreshed_run_id, pedidos_vendedor)
+    SELECT f.data, f.data_sk, f.regiao_sk, f.categoria, f.equipe_sk, f.vendedor_sk,
+           count(*), count(DISTINCT f.pedido_id),
+           sum(f.quantidade_vendida), sum(f.quantidade_devolvida),
+           sum(f.valor_bruto), sum(f.valor_desconto), sum(f.valor_total_liquido),
+           sum(f.custo_total), sum(f.valor_frete),
+           count(*) FILTER (WHERE f.valor_desconto > 0),
+           coalesce(sum(f.valor_total_liquido) FILTER (WHERE f.valor_desconto > 0), 0),
+           coalesce(sum(f.custo_total) FILTER (WHERE f.valor_desconto > 0), 0),
+           p_run_id,
+           count(DISTINCT f.pedido_id) FILTER (WHERE f.categoria = f.primeira)
+    FROM (
+        SELECT d.data, l.data_sk, l.regiao_sk, coalesce(p.categoria, 'Não informado') AS categoria,
+               l.equipe_sk, l.vendedor_sk, l.pedido_id, l.quantidade_vendida, l.quantidade_devolvida,
+               l.valor_bruto, l.valor_desconto, l.valor_total_liquido, l.custo_total, l.valor_frete,
+               min(coalesce(p.categoria, 'Não informado'))
+                   OVER (PARTITION BY l.pedido_id, l.data_sk, l.regiao_sk, l.equipe_sk, l.vendedor_sk) AS primeira
+        FROM fact.fact_vendas l
+        JOIN dim.dim_data d ON d.data_sk = l.data_sk
+        JOIN dim.dim_produto p ON p.produto_sk = l.produto_sk
+        WHERE NOT l.eh_cancelado
+          AND (l.data_sk BETWEEN v_from_sk AND v_to_sk OR l.data_sk = -1)
+    ) f
+    GROUP BY f.data, f.data_sk, f.regiao_sk, f.categoria, f.equipe_sk, f.vendedor_sk;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     v_inserted := v_inserted + v_count;
 
-    -- monthly roll-ups: the months get the difference (old rows out, new rows in), one MERGE each
-    CALL etl.rollup_agg_vendas_mensais(p_run_id, v_count);
+    -- monthly roll-ups: the months get the difference (old rows out, the days' new rows read back), one MERGE each
+    CALL etl.rollup_agg_vendas_mensais(p_run_id, p_from, p_to, v_count);
     v_deleted := v_deleted + v_count;
 
     DELETE FROM mart.agg_pedidos_diarios a

@@ -182,7 +182,7 @@ BEGIN
     v_updated := v_updated + v_upd;
 
     -- 4. monthly roll-ups, by difference (one MERGE per roll-up)
-    CALL etl.rollup_agg_vendas_mensais(p_run_id, v_count);
+    CALL etl.rollup_agg_vendas_mensais(p_run_id, NULL, NULL, v_count);
     v_deleted := v_deleted + v_count;
 
     -- 5. mart.agg_pedidos_diarios: the day x regions of the pending keys
