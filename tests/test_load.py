@@ -351,6 +351,7 @@ def test_changed_lines_watch_every_fact_column_the_aggregates_read(shop):
     compared = re.search(r"\(old\.data_sk,(.*?)\)\s*IS DISTINCT FROM", load_text, re.S)
     assert compared, "the old/new comparison of etl.load_fact_vendas is gone"
     watched = set(re.findall(r"old\.([a-z_]+)", "old.data_sk," + compared.group(1)))
+    assert watched == set(load.AGGREGATED_COLUMNS), "load.AGGREGATED_COLUMNS and the procedure's list differ"
     columns = [r[0] for r in dw_query("SELECT attname FROM pg_attribute WHERE attrelid = 'fact.fact_vendas'::regclass "
                                       "AND attnum > 0 AND NOT attisdropped")]
     for name in ("etl.refresh_agg_vendas_diarias.sql", "etl.refresh_agg_vendas_grupos.sql"):

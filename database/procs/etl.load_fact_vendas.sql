@@ -46,8 +46,9 @@
 --      old/new comparison in RETURNING) queues the seller-day (data_sk x regiao_sk x equipe_sk x
 --      vendedor_sk) of its old and of its new version in ctl.agg_grupos_pendentes (V060; cancelled
 --      versions are in no aggregate, so not queued); the harness then calls
---      etl.refresh_agg_vendas_grupos in this transaction. The bulk path queues its days whole in
---      ctl.agg_refresh_pending instead. The customer version is joined by hash for a large batch
+--      etl.refresh_agg_vendas_grupos in this transaction; the (day, order) of both versions go to
+--      pg_temp.etl_fact_vendas_alteradas (dropped at commit), which the harness reads for the
+--      reconciliation it owes. The bulk path queues its days whole in ctl.agg_refresh_pending instead. The customer version is joined by hash for a large batch
 --      and by a btree probe per line for a small one (see step 5 below).
 --   Bulk path: when fact_vendas is empty before the MERGE (the first load, a rebuild), its foreign
 --      keys and secondary indexes are taken off (etl.bulk_load_begin) and put back after
