@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import psycopg
 
 from harness import db, extract, logs, quality, runs
-from harness.steps import (AGGREGATE_REFRESH, ENTITIES, GOALS_REFRESH, GOALS_REFRESH_AFTER, Entity,
+from harness.steps import (AGGREGATE_REFRESH, ENTITIES, GOALS_REFRESH, GOALS_REFRESH_AFTER, GROUP_REFRESH, Entity,
                            entity as entity_by_name)
 
 DEFAULT_OVERLAP_MINUTES = 120  # must exceed the longest write transaction of the shop (late commits)
@@ -52,31 +52,6 @@ def _window(dw: psycopg.Connection, shop: psycopg.Connection, e: Entity) -> dict
     return {"watermark": watermark, "since": since, "until": until}
 
 
-# the fact columns the aggregates and the reconciliation are computed from: a line whose values here
-# did not change (e.g. a status moving from shipped to delivered) leaves its day's aggregates as they are
-# (keep in step with etl.refresh_agg_vendas_diarias: every fact column an aggregate reads is here)
-AGGREGATED_COLUMNS = ("data_sk", "pedido_id", "cliente_sk", "produto_sk", "vendedor_sk", "equipe_sk", "regiao_sk", "desconto_sk",
-                      "eh_cancelado", "quantidade_vendida", "quantidade_devolvida", "valor_bruto", "valor_desconto",
-                      "valor_total_liquido", "custo_total", "valor_frete")
-
-
-def _snapshot_days(dw: psycopg.Connection) -> None:
-    """Before fact_vendas' CALL: the aggregated values of every fact line the staged rows may change."""
-    # joins, not `IN (...) OR IN (...)`: with a large staging table (first load, catch-up) the ORed
-    # IN-lists do not fit work_mem as hashed subplans and were re-scanned per fact row (4 min at 1M lines)
-    cols = ", ".join(f"f.{c}" for c in AGGREGATED_COLUMNS)
-    dw.execute(f"""
-        CREATE TEMP TABLE harness_pre_days ON COMMIT DROP AS
-        SELECT f.item_pedido_id, {cols} FROM fact.fact_vendas AS f
-        JOIN (SELECT order_item_id AS k FROM stg.order_lines
-              UNION SELECT row_key FROM stg.deleted_rows WHERE table_name = 'order_items') AS s
-          ON s.k = f.item_pedido_id
-        UNION
-        SELECT f.item_pedido_id, {cols} FROM fact.fact_vendas AS f
-        JOIN stg.deleted_rows AS d ON d.table_name = 'orders' AND d.row_key = f.pedido_id""")
-    dw.execute("ANALYZE harness_pre_days")  # temp tables get no autovacuum: plan the later joins on real sizes
-
-
 def _snapshot_categories(dw: psycopg.Connection) -> None:
     """Before dim_produto's CALL: the category of every staged product already in the dimension."""
     dw.execute("""
@@ -85,54 +60,59 @@ def _snapshot_categories(dw: psycopg.Connection) -> None:
         WHERE p.produto_id IN (SELECT product_id FROM stg.products)""")
 
 
-def _mark_recategorised_days(dw: psycopg.Connection, run_id: int) -> None:
-    """After dim_produto's CALL: days on which re-categorised products sold become pending."""
+def _mark_recategorised_groups(dw: psycopg.Connection, run_id: int) -> None:
+    """After dim_produto's CALL: the aggregate groups (seller-days) in which re-categorised products
+    sold become pending (ctl.agg_grupos_pendentes; the category is recomputed with the seller-day)."""
     dw.execute("""
-        INSERT INTO ctl.agg_refresh_pending (data, reason, run_id)
-        SELECT DISTINCT d.data, 'categoria de produto alterada', %(run)s
+        INSERT INTO ctl.agg_grupos_pendentes (data_sk, regiao_sk, equipe_sk, vendedor_sk, run_id)
+        SELECT DISTINCT f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk, %(run)s
         FROM harness_pre_categories AS pre
         JOIN dim.dim_produto AS p ON p.produto_sk = pre.produto_sk
         JOIN fact.fact_vendas AS f ON f.produto_sk = p.produto_sk
-        JOIN dim.dim_data AS d ON d.data_sk = f.data_sk
-        WHERE p.categoria IS DISTINCT FROM pre.categoria
-        ON CONFLICT (data) DO NOTHING""", {"run": run_id})
+        WHERE p.categoria IS DISTINCT FROM pre.categoria AND NOT f.eh_cancelado
+        ON CONFLICT DO NOTHING""", {"run": run_id})
 
 
-def _refresh_aggregates(dw: psycopg.Connection, run_id: int, days: set[date]) -> set[date]:
-    """Inside fact_vendas' transaction: recompute the aggregates of the changed and pending days
-    (pending: days whose lines a dimension load re-bound or re-categorised); returns all of them."""
+# the fact columns the aggregates and the reconciliation are computed from; etl.load_fact_vendas
+# compares exactly these between the old and the new version of a line (RETURNING old/new) to decide
+# that a line changed (its groups refreshed, its order reconciled): a line whose values here did not
+# change (a status moving from shipped to delivered) changes nothing downstream. Kept in step with
+# the procedure's list by tests/test_load.py.
+AGGREGATED_COLUMNS = ("data_sk", "pedido_id", "cliente_sk", "produto_sk", "vendedor_sk", "equipe_sk", "regiao_sk", "desconto_sk",
+                      "eh_cancelado", "quantidade_vendida", "quantidade_devolvida", "valor_bruto", "valor_desconto",
+                      "valor_total_liquido", "custo_total", "valor_frete")
+
+
+def _refresh_aggregates(dw: psycopg.Connection, run_id: int, whole_days: set[date]) -> set[date]:
+    """Inside fact_vendas' transaction, after its CALL: bring the aggregates up to date; returns the
+    days whose figures may have changed (for the quality gate).
+
+    Whole days (etl.refresh_agg_vendas_diarias): `whole_days` (a reprocess window) and the days a
+    load left in ctl.agg_refresh_pending (a dimension load re-bound or re-categorised their lines,
+    or the first load of the fact). Then the groups of every line the fact load changed
+    (ctl.agg_grupos_pendentes, etl.refresh_agg_vendas_grupos), minus those whole days."""
     if dw.execute("SELECT to_regprocedure(%s) IS NULL", (f"{AGGREGATE_REFRESH}(bigint,date,date)",)).fetchone()[0]:
-        return days
-    pending = {r[0] for r in dw.execute("DELETE FROM ctl.agg_refresh_pending RETURNING data").fetchall()}
-    for first, last in _ranges(sorted(days | pending)):
-        dw.execute(f"CALL {AGGREGATE_REFRESH}(%s, %s, %s)", (run_id, first, last))
-    return days | pending
+        return whole_days
+    whole = whole_days | {r[0] for r in dw.execute("DELETE FROM ctl.agg_refresh_pending RETURNING data").fetchall()}
+    grouped = {r[0] for r in dw.execute(
+        "SELECT d.data FROM (SELECT DISTINCT data_sk FROM ctl.agg_grupos_pendentes) AS g "
+        "JOIN dim.dim_data AS d USING (data_sk)").fetchall()}
+    for first, last in _ranges(sorted(whole)):
+        dw.execute(f"CALL {AGGREGATE_REFRESH}(%s, %s, %s)", (run_id, first, last))  # removes their days' groups
+    if grouped - whole:
+        dw.execute(f"CALL {GROUP_REFRESH}(%s)", (run_id,))
+    return whole | grouped
 
 
-def _changed(dw: psycopg.Connection, run_id: int) -> set[tuple[date, str]]:
-    """After the CALL: the (day, order) of every line whose aggregated or reconciled figures may have
-    changed in this run: every new line, and the old and new day and order of every line deleted or
-    whose AGGREGATED_COLUMNS changed."""
-    old = ", ".join(f"p.{c}" for c in AGGREGATED_COLUMNS)
-    new = ", ".join(f"f.{c}" for c in AGGREGATED_COLUMNS)
-    # MATERIALIZED: the staged lines are joined to the fact first (index probes per staged line); a
-    # filter on this run's id, which the fact's statistics do not know yet, was estimated at 1 row
-    # and planned as a nested loop re-scanning the staging table per fact row (5 s for 5k lines)
-    rows = dw.execute(f"""
-        WITH staged AS MATERIALIZED (
-            SELECT f.data_sk, f.pedido_id, f.inserted_run_id
-            FROM stg.order_lines AS s JOIN fact.fact_vendas AS f ON f.item_pedido_id = s.order_item_id
-        ), before AS MATERIALIZED (
-            SELECT p.data_sk AS old_sk, p.pedido_id AS old_pedido, f.data_sk AS new_sk, f.pedido_id AS new_pedido,
-                   f.item_pedido_id IS NULL AS deleted, ({old}) IS DISTINCT FROM ({new}) AS changed
-            FROM harness_pre_days AS p LEFT JOIN fact.fact_vendas AS f ON f.item_pedido_id = p.item_pedido_id
-        ), changes AS (
-            SELECT data_sk, pedido_id FROM staged WHERE inserted_run_id = %(run)s
-            UNION SELECT old_sk, old_pedido FROM before WHERE deleted OR changed
-            UNION SELECT new_sk, new_pedido FROM before WHERE changed AND NOT deleted
-        )
-        SELECT d.data, c.pedido_id FROM changes AS c JOIN dim.dim_data AS d USING (data_sk)""", {"run": run_id}).fetchall()
-    return {(r[0], r[1]) for r in rows if r[0] is not None}
+def _changed(dw: psycopg.Connection) -> set[tuple[date, str]]:
+    """After fact_vendas' CALL: the (day, order) of every line whose aggregated or reconciled figures may
+    have changed in this run: every new line, and the old and new day and order of every line deleted
+    or whose aggregated columns changed, as etl.load_fact_vendas listed them from its RETURNING old/new
+    (pg_temp.etl_fact_vendas_alteradas; empty on the bulk path, whose days wait whole in
+    ctl.agg_refresh_pending)."""
+    rows = dw.execute("SELECT DISTINCT d.data, a.pedido_id FROM pg_temp.etl_fact_vendas_alteradas AS a "
+                      "JOIN dim.dim_data AS d USING (data_sk)").fetchall()
+    return {(r[0], r[1]) for r in rows}
 
 
 # more changed orders than this (a first load, a catch-up): their days are reconciled whole instead
@@ -141,15 +121,17 @@ PENDING_ORDERS_LIMIT = 100_000
 
 
 def _owe_reconciliation(dw: psycopg.Connection, run_id: int, changes: set[tuple[date, str]],
-                        whole_days: set[date]) -> None:
+                        whole_days: set[date], refreshed: frozenset[date] | set[date] = frozenset()) -> None:
     """Record what the quality gate of this run (and of later runs, until they match) checks (V090):
     the changed orders, their days marked por_pedido; whole days when asked (a reprocess; lines
-    re-bound or re-categorised by a dimension load, which the checks must read) or when the change
-    is too large to list."""
+    re-bound by a dimension load, which the checks must read) or when the change is too large to
+    list. `refreshed`: days whose aggregates were rewritten; those with no changed order (groups of a
+    product re-categorised in place) are owed with no order, so the aggregate check (%(datas)s)
+    reads them while the reconciliation and the fact-line checks, which they did not move, do not."""
     orders = {o for _, o in changes}
     if len(orders) > PENDING_ORDERS_LIMIT:
         whole_days, orders = whole_days | {d for d, _ in changes}, set()
-    by_order = {d for d, _ in changes} - whole_days
+    by_order = ({d for d, _ in changes} | set(refreshed)) - whole_days
     # a day owed whole stays whole when orders of it are added (por_pedido AND ...)
     dw.execute("INSERT INTO ctl.reconcile_pending (data, run_id, por_pedido) "
                "SELECT d, %s, p FROM unnest(%s::date[], %s::boolean[]) AS u (d, p) "
@@ -184,8 +166,6 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
             params = {"since": "-infinity" if reprocess else window["since"], "until": window["until"]}
             for source in e.sources:
                 extract.copy_into_staging(shop, dw, source, params)
-        if e.name == "fact_vendas":
-            _snapshot_days(dw)
         if e.name == "dim_produto":
             _snapshot_categories(dw)
         if reprocess and e.kind == "fact":
@@ -196,17 +176,17 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
         else:
             dw.execute(f"CALL {e.procedure}(%s, %s::timestamptz)", (run.run_id, window["until"]))
         if e.name == "dim_produto":
-            _mark_recategorised_days(dw, run.run_id)
+            _mark_recategorised_groups(dw, run.run_id)
         if e.name == "fact_vendas":
-            changes = _changed(dw, run.run_id)
-            days = {d for d, _ in changes}
+            changes = _changed(dw)
             whole = set()
             if reprocess:  # lines absent from the window were deleted: every day of it may have changed
                 whole = {reprocess[0] + timedelta(days=i) for i in range((reprocess[1] - reprocess[0]).days + 1)}
-            # days a dimension load re-bound or re-categorised lines on (ctl.agg_refresh_pending): owed whole
+            # days a dimension load re-bound lines on, or the first load's days (ctl.agg_refresh_pending): owed whole
             rebound = {r[0] for r in dw.execute("SELECT data FROM ctl.agg_refresh_pending")}
-            days = _refresh_aggregates(dw, run.run_id, days | whole)  # same transaction: the aggregate never lags the fact
-            _owe_reconciliation(dw, run.run_id, changes, whole | rebound)
+            # same transaction: the aggregate never lags the fact; days: those whose figures may have changed
+            days = _refresh_aggregates(dw, run.run_id, whole)
+            _owe_reconciliation(dw, run.run_id, changes, whole | rebound, days)
         if e.name in GOALS_REFRESH_AFTER:  # same transaction: goal attainment never lags goals or sales
             _refresh_goals(dw, run.run_id, e.name, days if e.name == "fact_vendas" else set())
     return window

@@ -38,7 +38,8 @@ ENTITIES: tuple[Entity, ...] = (
 
 # Called inside fact_vendas' transaction with the days whose sales changed, so the
 # dashboards' aggregate commits with the fact (database/procs/etl.refresh_agg_vendas_diarias.sql).
-AGGREGATE_REFRESH = "etl.refresh_agg_vendas_diarias"
+AGGREGATE_REFRESH = "etl.refresh_agg_vendas_diarias"    # whole days (first load, reprocess, re-bound days)
+GROUP_REFRESH = "etl.refresh_agg_vendas_grupos"         # the groups of the lines the fact load changed
 
 # Goal attainment per seller x month (database/procs/etl.refresh_agg_metas_mensais.sql), called in
 # the transaction of each entity that can change it: goals re-bound to another seller version

@@ -303,19 +303,23 @@ def test_aggregate_follows_recategorisation_even_across_a_failed_run(shop):
 
 def test_aggregates_refresh_only_days_whose_figures_changed(shop):
     """A status change that moves no figure (shipped -> delivered) leaves its day's aggregate and
-    reconciliation alone; a return and a cancellation refresh their days, and the aggregate still
-    equals the fact (quality check) and the warehouse still equals the shop."""
+    reconciliation alone; a return and a cancellation rewrite the groups they fall in (the
+    cancelled order's group may simply disappear), and the aggregate still equals the fact (quality
+    check) and the warehouse still equals the shop."""
     first = load.load_daily()
     assert first.status == "succeeded"
+    groups = "SELECT data, regiao_sk, categoria, equipe_sk, vendedor_sk, refreshed_run_id FROM mart.agg_vendas_diarias "
+    before = set(dw_query(groups + "WHERE data = '2024-11-19'"))
     shop_exec("UPDATE shop.orders SET status = 'delivered' WHERE order_id = 'O023'")            # 2024-11-17
     shop_exec("UPDATE shop.order_items SET returned_quantity = 1 WHERE order_item_id = 'O025-1'")  # 2024-11-18
     shop_exec("UPDATE shop.orders SET status = 'canceled' WHERE order_id = 'O029'")               # 2024-11-19
     second = load.load_daily()
     assert second.status == "succeeded", [(c.check.name, c.offending[:2]) for c in second.failed_checks]
     refreshed = dict(dw_query("SELECT data, max(refreshed_run_id) FROM mart.agg_vendas_diarias "
-                              "WHERE data BETWEEN '2024-11-17' AND '2024-11-19' GROUP BY data"))
-    assert refreshed == {date(2024, 11, 17): first.run_id, date(2024, 11, 18): second.run_id,
-                         date(2024, 11, 19): second.run_id}
+                              "WHERE data BETWEEN '2024-11-17' AND '2024-11-18' GROUP BY data"))
+    assert refreshed == {date(2024, 11, 17): first.run_id, date(2024, 11, 18): second.run_id}
+    after = set(dw_query(groups + "WHERE data = '2024-11-19'"))
+    assert after != before and all(r[-1] in (first.run_id, second.run_id) for r in after)
     assert dw_query("SELECT status FROM fact.fact_vendas WHERE pedido_id = 'O023' LIMIT 1")[0][0] == "delivered"
     assert warehouse_daily() == shop_daily()
 
@@ -334,17 +338,26 @@ def test_a_load_that_changes_much_of_a_table_analyzes_it(shop):
         assert load._analyze_changed_tables(conn, 999999) == []   # a run with no changes
 
 
-def test_changed_days_watch_every_fact_column_the_aggregates_read(shop):
-    """load.AGGREGATED_COLUMNS decides which changed lines refresh their day: it must hold every
-    fact_vendas column the aggregate refresh reads, or a change to that column would go stale."""
+def test_changed_lines_watch_every_fact_column_the_aggregates_read(shop):
+    """etl.load_fact_vendas decides which changed lines send their aggregate groups to
+    ctl.agg_grupos_pendentes by comparing old and new values of a list of columns (RETURNING
+    old/new): it must hold every fact_vendas column either aggregate refresh reads, or a change
+    to that column would go stale."""
     import re
     from harness.paths import database_dir
 
-    text = (database_dir() / "procs" / "etl.refresh_agg_vendas_diarias.sql").read_text()
+    procs = database_dir() / "procs"
+    load_text = (procs / "etl.load_fact_vendas.sql").read_text()
+    compared = re.search(r"\(old\.data_sk,(.*?)\)\s*IS DISTINCT FROM", load_text, re.S)
+    assert compared, "the old/new comparison of etl.load_fact_vendas is gone"
+    watched = set(re.findall(r"old\.([a-z_]+)", "old.data_sk," + compared.group(1)))
+    assert watched == set(load.AGGREGATED_COLUMNS), "load.AGGREGATED_COLUMNS and the procedure's list differ"
     columns = [r[0] for r in dw_query("SELECT attname FROM pg_attribute WHERE attrelid = 'fact.fact_vendas'::regclass "
                                       "AND attnum > 0 AND NOT attisdropped")]
-    read = {c for c in columns if re.search(rf"\b[a-z]\.{c}\b", text)}
-    assert read and read <= set(load.AGGREGATED_COLUMNS), read - set(load.AGGREGATED_COLUMNS)
+    for name in ("etl.refresh_agg_vendas_diarias.sql", "etl.refresh_agg_vendas_grupos.sql"):
+        text = (procs / name).read_text()
+        read = {c for c in columns if re.search(rf"\bf\.{c}\b|\bl\.{c}\b", text)}
+        assert read and read <= watched, (name, read - watched)
 
 
 def test_fact_descontos_takes_fact_vendas_staging_and_stays_in_step(shop, monkeypatch):

@@ -252,7 +252,7 @@ def _agg(conn):
     return {r[:5]: r[5:] for r in conn.execute(
         "SELECT data, regiao_sk, categoria, equipe_sk, vendedor_sk, linhas, pedidos, quantidade_vendida, "
         "quantidade_devolvida, valor_bruto, valor_desconto, valor_total_liquido, custo_total, valor_frete, "
-        "linhas_com_desconto, receita_com_desconto, custo_com_desconto, refreshed_run_id "
+        "linhas_com_desconto, receita_com_desconto, custo_com_desconto, pedidos_vendedor, refreshed_run_id "
         "FROM mart.agg_vendas_diarias").fetchall()}
 
 
@@ -685,3 +685,141 @@ def test_goal_refresh_rejects_bad_arguments_with_named_sqlstate(mart_dw, args, s
     with db.connect("dw", "admin") as conn, pytest.raises(psycopg.Error) as err:
         conn.execute("CALL etl.refresh_agg_metas_mensais(%s::bigint)", args)
     assert err.value.sqlstate == sqlstate
+
+
+def _sk(conn, table, key_column, key, sk_column):
+    return conn.execute(f"SELECT {sk_column} FROM dim.{table} WHERE {key_column} = %s", (key,)).fetchone()[0]
+
+
+def _change_and_mark(conn, statement, params=()):
+    """One change to fact_vendas as a load makes it: the seller-day of the old and of the new version
+    of every changed line goes to ctl.agg_grupos_pendentes (cancelled versions are in no aggregate),
+    as etl.load_fact_vendas records them from its RETURNING old/new."""
+    conn.execute(f"""
+        WITH changed AS ({statement}
+            RETURNING old.data_sk AS o_d, old.regiao_sk AS o_r, old.equipe_sk AS o_e, old.vendedor_sk AS o_v,
+                      old.eh_cancelado AS o_c, new.data_sk AS n_d, new.regiao_sk AS n_r, new.equipe_sk AS n_e,
+                      new.vendedor_sk AS n_v, new.eh_cancelado AS n_c)
+        INSERT INTO ctl.agg_grupos_pendentes (data_sk, regiao_sk, equipe_sk, vendedor_sk)
+        SELECT DISTINCT k.d, k.r, k.e, k.v FROM changed,
+               LATERAL (VALUES (o_d, o_r, o_e, o_v, o_c), (n_d, n_r, n_e, n_v, n_c)) AS k (d, r, e, v, c)
+        WHERE k.c IS FALSE
+        ON CONFLICT DO NOTHING""", params)
+
+
+def _seller_moves(conn):        # SCD2 re-binding: I01 (O1, 2024-01-05) to another seller and team
+    _change_and_mark(conn, "UPDATE fact.fact_vendas SET vendedor_sk = %s, equipe_sk = %s WHERE item_pedido_id = 'I01'",
+                     (_sk(conn, "dim_vendedor", "vendedor_id", "V3", "vendedor_sk"),
+                      _sk(conn, "dim_equipe", "equipe_id", "T2", "equipe_sk")))
+
+
+def _region_moves(conn):        # the customer's version changes region: every line of O1
+    _change_and_mark(conn, "UPDATE fact.fact_vendas SET regiao_sk = %s WHERE pedido_id = 'O1'",
+                     (_sk(conn, "dim_regiao", "regiao_id", "N", "regiao_sk"),))
+
+
+def _category_moves(conn):      # I02 re-bound to a product of another category: O1's smallest category changes
+    _change_and_mark(conn, "UPDATE fact.fact_vendas SET produto_sk = %s WHERE item_pedido_id IN ('I01', 'I02')",
+                     (_sk(conn, "dim_produto", "produto_id", "P3", "produto_sk"),))
+
+
+def _recategorised_in_place(conn):  # the product's category changes without any fact change (harness marks)
+    conn.execute("UPDATE dim.dim_produto SET categoria = 'eletronicos' WHERE produto_id = 'P2'")
+    conn.execute("INSERT INTO ctl.agg_grupos_pendentes (data_sk, regiao_sk, equipe_sk, vendedor_sk) "
+                 "SELECT DISTINCT f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk FROM fact.fact_vendas f "
+                 "JOIN dim.dim_produto p USING (produto_sk) WHERE p.produto_id = 'P2' AND NOT f.eh_cancelado "
+                 "ON CONFLICT DO NOTHING")
+
+
+def _cancelled_and_back(conn):  # O9 cancelled, O4 un-cancelled
+    _change_and_mark(conn, "UPDATE fact.fact_vendas SET eh_cancelado = true, status = 'canceled' WHERE pedido_id = 'O9'")
+    _change_and_mark(conn, "UPDATE fact.fact_vendas SET eh_cancelado = false, status = 'delivered' WHERE pedido_id = 'O4'")
+
+
+def _returned(conn):
+    _change_and_mark(conn, "UPDATE fact.fact_vendas SET quantidade_devolvida = 1 WHERE item_pedido_id = 'I05'")
+
+
+def _deleted_line_empties_a_group(conn):  # I08 is V3's only line on 2024-02-03 (a marketplace line)
+    _change_and_mark(conn, "DELETE FROM fact.fact_vendas WHERE item_pedido_id = 'I08'")
+
+
+def _discount_removed(conn):    # the only discounted lines of a coupon on a day x region lose their discount
+    _change_and_mark(conn, "UPDATE fact.fact_vendas SET valor_desconto = 0, valor_total_liquido = valor_bruto "
+                           "WHERE pedido_id = 'O9'")
+
+
+def _to_and_from_unknown_date(conn):  # I14 loses its date (data_sk = -1); I10 moves to another day
+    _change_and_mark(conn, "UPDATE fact.fact_vendas SET data_sk = -1 WHERE item_pedido_id = 'I14'")
+    _change_and_mark(conn, "UPDATE fact.fact_vendas SET data_sk = 20240106 WHERE item_pedido_id = 'I10'")
+
+
+def _new_line_on_an_old_order(conn):
+    _change_and_mark(conn, """
+        INSERT INTO fact.fact_vendas (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk,
+            equipe_sk, regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida, quantidade_devolvida,
+            preco_unitario, valor_bruto, valor_desconto, valor_total_liquido, custo_total, inserted_run_id)
+        SELECT 'I99', pedido_id, 9, data_sk, cliente_sk, produto_sk, vendedor_sk, equipe_sk, regiao_sk, desconto_sk,
+               status, eh_cancelado, 1, 0, 7, 7, 1, 6, 2, inserted_run_id
+        FROM fact.fact_vendas WHERE item_pedido_id = 'I03'""")
+
+
+@pytest.mark.parametrize("change", [
+    _seller_moves, _region_moves, _category_moves, _recategorised_in_place, _cancelled_and_back, _returned,
+    _deleted_line_empties_a_group, _discount_removed, _to_and_from_unknown_date, _new_line_on_an_old_order,
+], ids=lambda f: f.__name__.strip("_"))
+def test_group_refresh_equals_full_recompute_and_writes_only_changed_groups(mart_dw, change):
+    """etl.refresh_agg_vendas_grupos recomputes only the groups the changed lines fall into (old and
+    new version) and writes only the rows that differ: every aggregate (daily, day x region, day x
+    coupon, both monthly roll-ups) then equals a full recomputation, groups left without lines are
+    gone, rows of untouched groups keep their run id, the queue is empty and a second call changes
+    nothing."""
+    with db.connect("dw", "etl") as conn:
+        before = _agg(conn)
+        change(conn)
+        assert conn.execute("SELECT count(*) FROM ctl.agg_grupos_pendentes").fetchone()[0] > 0
+        run2 = conn.execute("INSERT INTO audit.etl_run (command) VALUES ('test') RETURNING run_id").fetchone()[0]
+        conn.execute("CALL etl.refresh_agg_vendas_grupos(%s)", (run2,))
+        after, after_orders = _agg(conn), _orders_agg(conn)
+        assert conn.execute("SELECT count(*) FROM ctl.agg_grupos_pendentes").fetchone()[0] == 0
+        _monthly_and_seller_orders_match_fact(conn)
+        for table in ("mart.agg_vendas_mensais_categoria", "mart.agg_vendas_mensais_vendedor"):
+            assert conn.execute(f"SELECT count(*) FROM {table} WHERE linhas <= 0").fetchone()[0] == 0
+        rewritten = {k for k, v in after.items() if v[-1] == run2}
+        assert (rewritten or set(before) - set(after)) and len(rewritten) < len(after), "rewrote every group, or none"
+        assert all(after[k] == v for k, v in before.items() if k in after and k not in rewritten)
+        conn.execute("CALL etl.refresh_agg_vendas_grupos(%s)", (run2,))      # nothing pending: no change
+        assert _agg(conn) == after and _orders_agg(conn) == after_orders
+        entity = conn.execute("SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_deleted "
+                              "FROM audit.etl_run_entity WHERE run_id = %s AND entity = 'agg_vendas_diarias'",
+                              (run2,)).fetchone()
+        assert entity[0] == entity[1] + entity[2] + entity[3] and entity[1] + entity[2] + entity[4] > 0
+        full, full_orders = _full_recompute(conn, run2)
+        assert _strip_run(after) == _strip_run(full)
+        assert _strip_run(after_orders) == _strip_run(full_orders)
+        conn.rollback()
+
+
+def test_whole_day_refresh_clears_the_pending_groups_of_its_days(mart_dw):
+    """A whole-day refresh makes its days exact, so the groups waiting for those days leave the queue;
+    those of other days stay for the group refresh."""
+    with db.connect("dw", "admin") as conn:
+        _returned(conn)                                                     # 2024-01-20
+        _change_and_mark(conn, "UPDATE fact.fact_vendas SET quantidade_devolvida = 1 WHERE item_pedido_id = 'I13'")
+        run2 = conn.execute("INSERT INTO audit.etl_run (command) VALUES ('test') RETURNING run_id").fetchone()[0]
+        conn.execute("CALL etl.refresh_agg_vendas_diarias(%s, %s, %s)", (run2, date(2024, 1, 20), date(2024, 1, 20)))
+        assert conn.execute("SELECT DISTINCT data_sk FROM ctl.agg_grupos_pendentes").fetchall() == [(20240228,)]
+        conn.execute("CALL etl.refresh_agg_vendas_grupos(%s)", (run2,))
+        full, full_orders = _full_recompute(conn, run2)
+        assert _strip_run(_agg(conn)) == _strip_run(full)
+        _monthly_and_seller_orders_match_fact(conn)
+        conn.rollback()
+
+
+def test_group_refresh_rejects_bad_arguments_with_named_sqlstate(mart_dw):
+    with db.connect("dw", "admin") as conn:
+        for arg, sqlstate in ((None, "22023"), (999999, "23503")):
+            with pytest.raises(psycopg.Error) as err:
+                conn.execute("CALL etl.refresh_agg_vendas_grupos(%s::bigint)", (arg,))
+            assert err.value.sqlstate == sqlstate
+            conn.rollback()

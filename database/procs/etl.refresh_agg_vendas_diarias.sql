@@ -7,7 +7,8 @@
 --         (day x region, every additive measure, V040), mart.agg_descontos_diarios
 --         (day x region x coupon, discounted lines, V043), audit.etl_run_entity (entity
 --         'agg_vendas_diarias': rows_read = rows_inserted = groups written, rows_deleted =
---         groups removed; a second call in the same run adds to that row).
+--         groups removed; a second call in the same run adds to that row), ctl.agg_grupos_pendentes
+--         (the days' rows removed).
 -- Who calls it: the load orchestrator (harness), after the fact loads, with the range of
 --          order days the run touched (min/max order date of the changed lines, old and new),
 --          in its own transaction. A full rebuild is the same call over the whole calendar.
@@ -17,10 +18,15 @@
 --          data_sk = -1 (not indexed there: one sequential scan of the 853k-row daily table per
 --          statement and per call, measured at scale 1).
 --          The monthly roll-ups are maintained by difference, so their cost follows the days
---          rewritten, not the size of their months: before the days are deleted their daily
---          rows are subtracted from their month's groups, after they are re-inserted the new
---          rows are added (MERGE), and groups left with no line are deleted. Every monthly
---          measure is a sum of daily ones (the seller's pedidos = sum of pedidos_vendedor).
+--          rewritten, not the size of their months: the DELETE of the daily rows RETURNs them
+--          negated into pg_temp.etl_agg_vendas_delta, and etl.rollup_agg_vendas_mensais adds those
+--          and the days' new rows to the months in one MERGE per roll-up (groups left with no line
+--          deleted). Every monthly measure is a sum of daily ones (the seller's
+--          pedidos = sum of pedidos_vendedor).
+--          Whole days: the first load, a reprocess window, days a dimension load re-bound or
+--          re-categorised (ctl.agg_refresh_pending). The daily load's changed lines go through
+--          etl.refresh_agg_vendas_grupos instead; the pending groups of the days rewritten here
+--          (ctl.agg_grupos_pendentes) are removed, being exact now.
 -- Rerun: idempotent; the same range twice gives the same rows.
 -- Does not commit: the caller owns the transaction.
 CREATE OR REPLACE PROCEDURE etl.refresh_agg_vendas_diarias(p_run_id bigint, p_from date, p_to date)
@@ -51,77 +57,23 @@ BEGIN
     v_from_sk := greatest(pg_catalog.to_char(p_from, 'YYYYMMDD')::integer, 0);
     v_to_sk   := pg_catalog.to_char(p_to, 'YYYYMMDD')::integer;
 
-    -- monthly roll-ups (V042), step 1 of 3: take the days' current daily rows out of their months
-    MERGE INTO mart.agg_vendas_mensais_categoria m
-    USING (
-        SELECT date_trunc('month', a.data)::date AS mes, a.regiao_sk, a.categoria,
-               sum(a.linhas) AS linhas,
-               sum(a.quantidade_vendida) AS quantidade_vendida,
-               sum(a.quantidade_devolvida) AS quantidade_devolvida,
-               sum(a.valor_bruto) AS valor_bruto,
-               sum(a.valor_desconto) AS valor_desconto,
-               sum(a.valor_total_liquido) AS valor_total_liquido,
-               sum(a.custo_total) AS custo_total,
-               sum(a.valor_frete) AS valor_frete,
-               sum(a.linhas_com_desconto) AS linhas_com_desconto,
-               sum(a.receita_com_desconto) AS receita_com_desconto,
-               sum(a.custo_com_desconto) AS custo_com_desconto
-        FROM mart.agg_vendas_diarias a
+    -- the days' daily rows out, each remembered negated for the monthly roll-ups (V042)
+    IF to_regclass('pg_temp.etl_agg_vendas_delta') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_agg_vendas_delta;
+    END IF;
+    CREATE TEMPORARY TABLE etl_agg_vendas_delta ON COMMIT DROP AS
+    WITH gone AS (
+        DELETE FROM mart.agg_vendas_diarias a
         WHERE (a.data BETWEEN p_from AND p_to) OR a.data = DATE '0001-01-01'
-        GROUP BY 1, 2, 3
-    ) s
-    ON m.mes = s.mes AND m.regiao_sk = s.regiao_sk AND m.categoria = s.categoria
-    WHEN MATCHED THEN UPDATE SET
-        linhas = m.linhas - s.linhas,
-        quantidade_vendida = m.quantidade_vendida - s.quantidade_vendida,
-        quantidade_devolvida = m.quantidade_devolvida - s.quantidade_devolvida,
-        valor_bruto = m.valor_bruto - s.valor_bruto,
-        valor_desconto = m.valor_desconto - s.valor_desconto,
-        valor_total_liquido = m.valor_total_liquido - s.valor_total_liquido,
-        custo_total = m.custo_total - s.custo_total,
-        valor_frete = m.valor_frete - s.valor_frete,
-        linhas_com_desconto = m.linhas_com_desconto - s.linhas_com_desconto,
-        receita_com_desconto = m.receita_com_desconto - s.receita_com_desconto,
-        custo_com_desconto = m.custo_com_desconto - s.custo_com_desconto,
-        refreshed_run_id = p_run_id;
-
-    MERGE INTO mart.agg_vendas_mensais_vendedor m
-    USING (
-        SELECT date_trunc('month', a.data)::date AS mes, a.regiao_sk, a.equipe_sk, a.vendedor_sk,
-               sum(a.linhas) AS linhas,
-               sum(a.quantidade_vendida) AS quantidade_vendida,
-               sum(a.quantidade_devolvida) AS quantidade_devolvida,
-               sum(a.valor_bruto) AS valor_bruto,
-               sum(a.valor_desconto) AS valor_desconto,
-               sum(a.valor_total_liquido) AS valor_total_liquido,
-               sum(a.custo_total) AS custo_total,
-               sum(a.valor_frete) AS valor_frete,
-               sum(a.linhas_com_desconto) AS linhas_com_desconto,
-               sum(a.receita_com_desconto) AS receita_com_desconto,
-               sum(a.custo_com_desconto) AS custo_com_desconto,
-               sum(a.pedidos_vendedor) AS pedidos
-        FROM mart.agg_vendas_diarias a
-        WHERE (a.data BETWEEN p_from AND p_to) OR a.data = DATE '0001-01-01'
-        GROUP BY 1, 2, 3, 4
-    ) s
-    ON m.mes = s.mes AND m.regiao_sk = s.regiao_sk AND m.equipe_sk = s.equipe_sk AND m.vendedor_sk = s.vendedor_sk
-    WHEN MATCHED THEN UPDATE SET
-        linhas = m.linhas - s.linhas,
-        quantidade_vendida = m.quantidade_vendida - s.quantidade_vendida,
-        quantidade_devolvida = m.quantidade_devolvida - s.quantidade_devolvida,
-        valor_bruto = m.valor_bruto - s.valor_bruto,
-        valor_desconto = m.valor_desconto - s.valor_desconto,
-        valor_total_liquido = m.valor_total_liquido - s.valor_total_liquido,
-        custo_total = m.custo_total - s.custo_total,
-        valor_frete = m.valor_frete - s.valor_frete,
-        linhas_com_desconto = m.linhas_com_desconto - s.linhas_com_desconto,
-        receita_com_desconto = m.receita_com_desconto - s.receita_com_desconto,
-        custo_com_desconto = m.custo_com_desconto - s.custo_com_desconto,
-        pedidos = m.pedidos - s.pedidos,
-        refreshed_run_id = p_run_id;
-
-    DELETE FROM mart.agg_vendas_diarias a
-    WHERE (a.data BETWEEN p_from AND p_to) OR a.data = DATE '0001-01-01';
+        RETURNING a.data, a.regiao_sk, a.categoria, a.equipe_sk, a.vendedor_sk, -a.linhas AS linhas,
+                  -a.quantidade_vendida AS quantidade_vendida, -a.quantidade_devolvida AS quantidade_devolvida,
+                  -a.valor_bruto AS valor_bruto, -a.valor_desconto AS valor_desconto,
+                  -a.valor_total_liquido AS valor_total_liquido, -a.custo_total AS custo_total,
+                  -a.valor_frete AS valor_frete, -a.linhas_com_desconto AS linhas_com_desconto,
+                  -a.receita_com_desconto AS receita_com_desconto, -a.custo_com_desconto AS custo_com_desconto,
+                  -a.pedidos_vendedor AS pedidos_vendedor
+    )
+    SELECT * FROM gone;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     v_deleted := v_deleted + v_count;
 
@@ -158,89 +110,8 @@ BEGIN
     GET DIAGNOSTICS v_count = ROW_COUNT;
     v_inserted := v_inserted + v_count;
 
-    -- monthly roll-ups, step 2 of 3: add the days' new daily rows to their months
-    MERGE INTO mart.agg_vendas_mensais_categoria m
-    USING (
-        SELECT date_trunc('month', a.data)::date AS mes, a.regiao_sk, a.categoria,
-               sum(a.linhas) AS linhas,
-               sum(a.quantidade_vendida) AS quantidade_vendida,
-               sum(a.quantidade_devolvida) AS quantidade_devolvida,
-               sum(a.valor_bruto) AS valor_bruto,
-               sum(a.valor_desconto) AS valor_desconto,
-               sum(a.valor_total_liquido) AS valor_total_liquido,
-               sum(a.custo_total) AS custo_total,
-               sum(a.valor_frete) AS valor_frete,
-               sum(a.linhas_com_desconto) AS linhas_com_desconto,
-               sum(a.receita_com_desconto) AS receita_com_desconto,
-               sum(a.custo_com_desconto) AS custo_com_desconto
-        FROM mart.agg_vendas_diarias a
-        WHERE (a.data BETWEEN p_from AND p_to) OR a.data = DATE '0001-01-01'
-        GROUP BY 1, 2, 3
-    ) s
-    ON m.mes = s.mes AND m.regiao_sk = s.regiao_sk AND m.categoria = s.categoria
-    WHEN MATCHED THEN UPDATE SET
-        linhas = m.linhas + s.linhas,
-        quantidade_vendida = m.quantidade_vendida + s.quantidade_vendida,
-        quantidade_devolvida = m.quantidade_devolvida + s.quantidade_devolvida,
-        valor_bruto = m.valor_bruto + s.valor_bruto,
-        valor_desconto = m.valor_desconto + s.valor_desconto,
-        valor_total_liquido = m.valor_total_liquido + s.valor_total_liquido,
-        custo_total = m.custo_total + s.custo_total,
-        valor_frete = m.valor_frete + s.valor_frete,
-        linhas_com_desconto = m.linhas_com_desconto + s.linhas_com_desconto,
-        receita_com_desconto = m.receita_com_desconto + s.receita_com_desconto,
-        custo_com_desconto = m.custo_com_desconto + s.custo_com_desconto,
-        refreshed_run_id = p_run_id
-    WHEN NOT MATCHED THEN INSERT (mes, regiao_sk, categoria, linhas, quantidade_vendida, quantidade_devolvida, valor_bruto, valor_desconto, valor_total_liquido, custo_total, valor_frete, linhas_com_desconto, receita_com_desconto, custo_com_desconto, refreshed_run_id)
-        VALUES (s.mes, s.regiao_sk, s.categoria, s.linhas, s.quantidade_vendida, s.quantidade_devolvida, s.valor_bruto, s.valor_desconto, s.valor_total_liquido, s.custo_total, s.valor_frete, s.linhas_com_desconto, s.receita_com_desconto, s.custo_com_desconto, p_run_id);
-
-    MERGE INTO mart.agg_vendas_mensais_vendedor m
-    USING (
-        SELECT date_trunc('month', a.data)::date AS mes, a.regiao_sk, a.equipe_sk, a.vendedor_sk,
-               sum(a.linhas) AS linhas,
-               sum(a.quantidade_vendida) AS quantidade_vendida,
-               sum(a.quantidade_devolvida) AS quantidade_devolvida,
-               sum(a.valor_bruto) AS valor_bruto,
-               sum(a.valor_desconto) AS valor_desconto,
-               sum(a.valor_total_liquido) AS valor_total_liquido,
-               sum(a.custo_total) AS custo_total,
-               sum(a.valor_frete) AS valor_frete,
-               sum(a.linhas_com_desconto) AS linhas_com_desconto,
-               sum(a.receita_com_desconto) AS receita_com_desconto,
-               sum(a.custo_com_desconto) AS custo_com_desconto,
-               sum(a.pedidos_vendedor) AS pedidos
-        FROM mart.agg_vendas_diarias a
-        WHERE (a.data BETWEEN p_from AND p_to) OR a.data = DATE '0001-01-01'
-        GROUP BY 1, 2, 3, 4
-    ) s
-    ON m.mes = s.mes AND m.regiao_sk = s.regiao_sk AND m.equipe_sk = s.equipe_sk AND m.vendedor_sk = s.vendedor_sk
-    WHEN MATCHED THEN UPDATE SET
-        linhas = m.linhas + s.linhas,
-        quantidade_vendida = m.quantidade_vendida + s.quantidade_vendida,
-        quantidade_devolvida = m.quantidade_devolvida + s.quantidade_devolvida,
-        valor_bruto = m.valor_bruto + s.valor_bruto,
-        valor_desconto = m.valor_desconto + s.valor_desconto,
-        valor_total_liquido = m.valor_total_liquido + s.valor_total_liquido,
-        custo_total = m.custo_total + s.custo_total,
-        valor_frete = m.valor_frete + s.valor_frete,
-        linhas_com_desconto = m.linhas_com_desconto + s.linhas_com_desconto,
-        receita_com_desconto = m.receita_com_desconto + s.receita_com_desconto,
-        custo_com_desconto = m.custo_com_desconto + s.custo_com_desconto,
-        pedidos = m.pedidos + s.pedidos,
-        refreshed_run_id = p_run_id
-    WHEN NOT MATCHED THEN INSERT (mes, regiao_sk, equipe_sk, vendedor_sk, linhas, quantidade_vendida, quantidade_devolvida, valor_bruto, valor_desconto, valor_total_liquido, custo_total, valor_frete, linhas_com_desconto, receita_com_desconto, custo_com_desconto, pedidos, refreshed_run_id)
-        VALUES (s.mes, s.regiao_sk, s.equipe_sk, s.vendedor_sk, s.linhas, s.quantidade_vendida, s.quantidade_devolvida, s.valor_bruto, s.valor_desconto, s.valor_total_liquido, s.custo_total, s.valor_frete, s.linhas_com_desconto, s.receita_com_desconto, s.custo_com_desconto, s.pedidos, p_run_id);
-
-    -- monthly roll-ups, step 3 of 3: groups of those months left without any line
-    DELETE FROM mart.agg_vendas_mensais_categoria m
-    WHERE m.linhas = 0
-      AND (m.mes BETWEEN date_trunc('month', p_from)::date AND p_to OR m.mes = DATE '0001-01-01');
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    v_deleted := v_deleted + v_count;
-    DELETE FROM mart.agg_vendas_mensais_vendedor m
-    WHERE m.linhas = 0
-      AND (m.mes BETWEEN date_trunc('month', p_from)::date AND p_to OR m.mes = DATE '0001-01-01');
-    GET DIAGNOSTICS v_count = ROW_COUNT;
+    -- monthly roll-ups: the months get the difference (old rows out, the days' new rows read back), one MERGE each
+    CALL etl.rollup_agg_vendas_mensais(p_run_id, p_from, p_to, v_count);
     v_deleted := v_deleted + v_count;
 
     DELETE FROM mart.agg_pedidos_diarios a
@@ -290,6 +161,10 @@ BEGIN
     GROUP BY d.data, f.data_sk, f.regiao_sk, f.desconto_sk;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     v_inserted := v_inserted + v_count;
+
+    -- groups of these days waiting for etl.refresh_agg_vendas_grupos are exact now
+    DELETE FROM ctl.agg_grupos_pendentes g
+    WHERE g.data_sk BETWEEN v_from_sk AND v_to_sk OR g.data_sk = -1;
 
     INSERT INTO audit.etl_run_entity AS e (run_id, entity, rows_read, rows_inserted, rows_deleted, started_at)
     VALUES (p_run_id, 'agg_vendas_diarias', v_inserted, v_inserted, v_deleted, v_started)

@@ -389,9 +389,9 @@ SELECT table_privs_are('mart', 'agg_vendas_diarias', 'bi_reader', ARRAY['SELECT'
                        'bi_reader only reads mart.agg_vendas_diarias');
 SELECT table_privs_are('mart', 'agg_pedidos_diarios', 'bi_reader', ARRAY['SELECT'],
                        'bi_reader only reads mart.agg_pedidos_diarios');
-SELECT table_privs_are('mart', 'agg_vendas_diarias', 'etl_writer', ARRAY['DELETE', 'INSERT', 'SELECT'],
-                       'etl_writer may rewrite days of mart.agg_vendas_diarias (refresh runs as its caller)');
-SELECT table_privs_are('mart', 'agg_pedidos_diarios', 'etl_writer', ARRAY['DELETE', 'INSERT', 'SELECT'],
+SELECT table_privs_are('mart', 'agg_vendas_diarias', 'etl_writer', ARRAY['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
+                       'etl_writer may rewrite days and groups (V061) of mart.agg_vendas_diarias (refresh runs as its caller)');
+SELECT table_privs_are('mart', 'agg_pedidos_diarios', 'etl_writer', ARRAY['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
                        'etl_writer may rewrite days of mart.agg_pedidos_diarios');
 SELECT table_privs_are('mart', 'agg_vendas_mensais_categoria', 'bi_reader', ARRAY['SELECT'],
                        'bi_reader only reads mart.agg_vendas_mensais_categoria');
@@ -403,7 +403,7 @@ SELECT table_privs_are('mart', 'agg_vendas_mensais_categoria', 'etl_writer', ARR
                        'etl_writer may adjust months of mart.agg_vendas_mensais_categoria (the refresh merges differences)');
 SELECT table_privs_are('mart', 'agg_vendas_mensais_vendedor', 'etl_writer', ARRAY['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
                        'etl_writer may adjust months of mart.agg_vendas_mensais_vendedor');
-SELECT table_privs_are('mart', 'agg_descontos_diarios', 'etl_writer', ARRAY['DELETE', 'INSERT', 'SELECT'],
+SELECT table_privs_are('mart', 'agg_descontos_diarios', 'etl_writer', ARRAY['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
                        'etl_writer may rewrite days of mart.agg_descontos_diarios');
 SELECT ok(NOT has_table_privilege('bi_reader', 'audit.rejected_rows', 'SELECT'),
           'bi_reader cannot read audit.rejected_rows (raw rows)');
