@@ -108,9 +108,17 @@ def _refresh_aggregates(dw: psycopg.Connection, run_id: int, days: set[date]) ->
     return days | pending
 
 
-def _changed_days(dw: psycopg.Connection, run_id: int) -> set[date]:
+def _changed_days(dw: psycopg.Connection, run_id: int, was_empty: bool = False) -> set[date]:
     """After the CALL: days whose aggregated figures may have changed in this run: the day of every
-    new line, and the old and new day of every line deleted or whose AGGREGATED_COLUMNS changed."""
+    new line, and the old and new day of every line deleted or whose AGGREGATED_COLUMNS changed.
+
+    was_empty: the fact held no line before the CALL (a first load, a rebuild): every line is new
+    and none changed or went, so the days are those of the fact, one index probe per calendar day
+    (instead of joining the whole staging table to the fact: 2.6-4.3 s at scale 1)."""
+    if was_empty:
+        rows = dw.execute("SELECT d.data FROM dim.dim_data AS d WHERE EXISTS "
+                          "(SELECT 1 FROM fact.fact_vendas AS f WHERE f.data_sk = d.data_sk)").fetchall()
+        return {r[0] for r in rows if r[0] is not None}
     old = ", ".join(f"p.{c}" for c in AGGREGATED_COLUMNS)
     new = ", ".join(f"f.{c}" for c in AGGREGATED_COLUMNS)
     # MATERIALIZED: the staged lines are joined to the fact first (index probes per staged line); a
@@ -158,7 +166,9 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
             params = {"since": "-infinity" if reprocess else window["since"], "until": window["until"]}
             for source in e.sources:
                 extract.copy_into_staging(shop, dw, source, params)
+        was_empty = False
         if e.name == "fact_vendas":
+            was_empty = dw.execute("SELECT NOT EXISTS (SELECT 1 FROM fact.fact_vendas)").fetchone()[0]
             _snapshot_days(dw)
         if e.name == "dim_produto":
             _snapshot_categories(dw)
@@ -172,7 +182,7 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
         if e.name == "dim_produto":
             _mark_recategorised_days(dw, run.run_id)
         if e.name == "fact_vendas":
-            days = _changed_days(dw, run.run_id)
+            days = _changed_days(dw, run.run_id, was_empty)
             if reprocess:  # lines absent from the window were deleted: every day of it may have changed
                 days |= {reprocess[0] + timedelta(days=i) for i in range((reprocess[1] - reprocess[0]).days + 1)}
             days = _refresh_aggregates(dw, run.run_id, days)  # same transaction: the aggregate never lags the fact
