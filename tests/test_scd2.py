@@ -193,3 +193,44 @@ def test_with_history_a_rerun_a_reprocess_and_a_rebuild_from_the_shop_change_not
         with db.connect("postgres", "admin", autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(rebuild)))
     assert [t for t in before if before[t] != rebuilt[t]] == []
+
+
+def test_no_overlap_check_sees_a_concurrent_writer_and_refuses_repeatable_read(fresh_dbs):
+    """V080-V083: the no-overlap rule is a statement-level trigger, not an exclusion constraint. Two
+    sessions writing overlapping versions of one key: the second waits for the first (advisory lock)
+    and is refused with 23P01 once the first commits, as the GiST constraint did; a write under
+    REPEATABLE READ, which could not see the other session's version, is refused (40001)."""
+    import threading
+
+    import psycopg
+
+    insert = ("INSERT INTO dim.dim_cliente (cliente_id, nome, valido_de, valido_ate, eh_atual, versao) "
+              "VALUES ('CONC', 'x', %s, %s, %s, %s)")
+    with db.connect("dw", "etl") as first, db.connect("dw", "etl") as second:
+        first.execute(insert, ("-infinity", "2024-06-01", False, 1))  # uncommitted, holds the lock
+        outcome: dict = {}
+
+        def write_second():
+            try:
+                second.execute(insert, ("2024-05-01", "infinity", True, 2))
+                outcome["error"] = None
+            except psycopg.Error as exc:
+                outcome["error"] = exc.sqlstate
+                second.rollback()
+
+        t = threading.Thread(target=write_second)
+        t.start()
+        t.join(1.5)
+        assert t.is_alive(), "the second writer should wait for the first one's transaction"
+        first.commit()
+        t.join(30)
+        assert outcome == {"error": "23P01"}
+
+    with db.connect("dw", "etl") as conn:
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with pytest.raises(psycopg.errors.SerializationFailure):
+            conn.execute(insert, ("2025-01-01", "2025-02-01", False, 3))
+        conn.rollback()
+        conn.execute(insert.replace("'CONC'", "'CONC2'"), ("-infinity", "infinity", True, 1))  # READ COMMITTED: fine
+        conn.commit()
+    assert dw_query("SELECT count(*) FROM dim.dim_cliente WHERE cliente_id IN ('CONC', 'CONC2')")[0][0] == 2

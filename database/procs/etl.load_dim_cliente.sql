@@ -35,9 +35,11 @@
 --   backdated (late-arriving) change: facts already loaded after its effective day move to it.
 -- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
 --   (fact_vendas lines) (one action per staged row).
--- Bulk path: while the dimension holds only its unknown member (the first load), its no-overlap
---   exclusion constraint and other per-row checks come off for the rounds and go back validated
---   once (etl.bulk_load_begin / etl.bulk_load_end): a GiST probe per row cost ~60 s at scale 1.
+-- Bulk path: while the dimension holds only its unknown member (the first load), its foreign keys
+--   and secondary indexes come off for the rounds and go back validated once (etl.bulk_load_begin /
+--   etl.bulk_load_end). The no-overlap rule stays on: since V080-V083 it is a statement-level check
+--   (etl.scd2_sem_sobreposicao) over the keys each statement writes, not a GiST exclusion constraint
+--   (a GiST probe per row cost ~60 s at scale 1, building the index once 16-18 s).
 -- Rerun: same staging rows change nothing (states already applied are skipped; no version, no
 --   re-binding).  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_dim_cliente(p_run_id bigint, p_watermark_to timestamptz,

@@ -1,5 +1,6 @@
 -- etl.bulk_load_begin: only for the tables with a bulk path; saves and drops exactly the outgoing
--- foreign keys, exclusion constraints and non-unique indexes (the primary key stays); etl_writer may
+-- foreign keys, exclusion constraints and non-unique indexes (the primary key stays; the type-2
+-- dimensions' no-overlap triggers stay); etl_writer may
 -- call it but cannot touch the saved definitions.
 BEGIN;
 SELECT plan(9);
@@ -32,10 +33,14 @@ SELECT ok(NOT has_table_privilege('etl_writer', 'ctl.suspended_definition', 'DEL
 SELECT ok(NOT has_table_privilege('etl_writer', 'ctl.suspended_definition', 'INSERT'),
           'etl_writer cannot plant a definition for the owner to run');
 
--- a type-2 dimension (only its unknown member in it): the no-overlap exclusion constraint comes off
+-- a type-2 dimension (only its unknown member in it): its no-overlap rule is no longer an exclusion
+-- constraint (V081: statement-level triggers, set-based per statement) and stays on during the bulk load
 CALL etl.bulk_load_begin('dim.dim_cliente', 970001);
-SELECT ok(EXISTS (SELECT 1 FROM ctl.suspended_definition WHERE table_name = 'dim.dim_cliente'::regclass
-                  AND kind = 'exclusion'), 'the exclusion constraint of dim_cliente is saved as one');
+SELECT ok(NOT EXISTS (SELECT 1 FROM ctl.suspended_definition WHERE table_name = 'dim.dim_cliente'::regclass
+                      AND object_name LIKE '%sem_sobreposicao%')
+          AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'dim.dim_cliente'::regclass
+               AND tgname LIKE 'dim_cliente_sem_sobreposicao_%' AND tgenabled = 'O') = 2,
+          'the no-overlap triggers of dim_cliente stay on (nothing of them is suspended)');
 
 SELECT * FROM finish();
 ROLLBACK;

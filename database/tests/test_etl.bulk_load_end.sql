@@ -1,5 +1,6 @@
 -- etl.bulk_load_end: puts back exactly what begin took off (same definitions), validates every
--- foreign key and exclusion constraint over the rows loaded meanwhile (an orphan or an overlap fails the call), is a no-op when nothing
+-- foreign key and exclusion constraint over the rows loaded meanwhile (an orphan fails the call; an overlap
+-- in a type-2 dimension is refused by the statement, its triggers stay on), is a no-op when nothing
 -- is saved, and the fact loads heal a suspension left committed.
 BEGIN;
 SELECT plan(8);
@@ -45,12 +46,13 @@ CALL etl.load_fact_vendas(970101, '2024-03-05 12:00-03');
 SELECT set_eq('SELECT def FROM defs_now', 'SELECT def FROM defs_before', 'the next load restored them');
 SELECT is((SELECT count(*)::integer FROM fact.fact_vendas), 1, 'and loaded its line through the bulk path');
 
--- a type-2 dimension: two overlapping versions of one key loaded while the exclusion constraint was off
+-- a type-2 dimension during its bulk path: the no-overlap rule (V081 triggers, per statement) stays
+-- on, so two overlapping versions of one key are refused by the statement that writes them
 CALL etl.bulk_load_begin('dim.dim_cliente', 970101);
-INSERT INTO dim.dim_cliente (cliente_sk, cliente_id, nome, valido_de, valido_ate, eh_atual, versao)
-VALUES (970001, 'CX', 'X', '-infinity', '2024-05-01', false, 1), (970002, 'CX', 'X', '2024-04-01', 'infinity', true, 2);
-SELECT throws_ok($$CALL etl.bulk_load_end('dim.dim_cliente')$$, '23P01', NULL,
-                 'an overlap loaded while the exclusion constraint was off makes the restore fail');
+SELECT throws_ok($$INSERT INTO dim.dim_cliente (cliente_sk, cliente_id, nome, valido_de, valido_ate, eh_atual, versao)
+                   VALUES (970001, 'CX', 'X', '-infinity', '2024-05-01', false, 1),
+                          (970002, 'CX', 'X', '2024-04-01', 'infinity', true, 2)$$, '23P01', NULL,
+                 'an overlap written during the bulk path is refused at once (exclusion_violation)');
 
 SELECT * FROM finish();
 ROLLBACK;
