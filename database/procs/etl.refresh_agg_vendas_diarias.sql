@@ -32,6 +32,10 @@
 CREATE OR REPLACE PROCEDURE etl.refresh_agg_vendas_diarias(p_run_id bigint, p_from date, p_to date)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+-- a first load or a rebuild groups every line (count(DISTINCT) sorts, 1M lines at scale 1) in this
+-- call; with the default 4MB the sorts spilled to disk: whole-history call 43.8 -> 39.4 s (mean of
+-- two alternated runs each, scale 1). A daily call's few days never reach it.
+SET work_mem = '256MB'
 AS $$
 DECLARE
     v_started   timestamptz := clock_timestamp();
