@@ -410,7 +410,8 @@ SELECT ok(NOT has_table_privilege('bi_reader', 'audit.rejected_rows', 'SELECT'),
 SELECT has_function('etl', 'refresh_agg_vendas_diarias', ARRAY['bigint', 'date', 'date'],
                      'etl.refresh_agg_vendas_diarias(bigint, date, date) exists');
 SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'etl.refresh_agg_vendas_diarias(bigint, date, date)'::regprocedure),
-          ARRAY['search_path=pg_catalog, pg_temp'], 'the refresh procedure pins its search_path');
+          ARRAY['search_path=pg_catalog, pg_temp', 'work_mem=256MB'],
+          'the refresh procedure pins its search_path, and its work_mem (a first load groups every line in one call)');
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE n.nspname = 'mart' AND c.relkind IN ('r', 'v') AND obj_description(c.oid, 'pg_class') IS NULL),
