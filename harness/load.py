@@ -83,16 +83,16 @@ AGGREGATED_COLUMNS = ("data_sk", "pedido_id", "cliente_sk", "produto_sk", "vende
                       "valor_total_liquido", "custo_total", "valor_frete")
 
 
-def _refresh_aggregates(dw: psycopg.Connection, run_id: int, whole_days: set[date]) -> set[date]:
+def _refresh_aggregates(dw: psycopg.Connection, run_id: int, whole_days: set[date]) -> tuple[set[date], set[date]]:
     """Inside fact_vendas' transaction, after its CALL: bring the aggregates up to date; returns the
-    days whose figures may have changed (for the quality gate).
+    days refreshed whole and the days of the groups refreshed (for the quality gate).
 
     Whole days (etl.refresh_agg_vendas_diarias): `whole_days` (a reprocess window) and the days a
     load left in ctl.agg_refresh_pending (a dimension load re-bound or re-categorised their lines,
     or the first load of the fact). Then the groups of every line the fact load changed
     (ctl.agg_grupos_pendentes, etl.refresh_agg_vendas_grupos), minus those whole days."""
     if dw.execute("SELECT to_regprocedure(%s) IS NULL", (f"{AGGREGATE_REFRESH}(bigint,date,date)",)).fetchone()[0]:
-        return whole_days
+        return whole_days, set()
     whole = whole_days | {r[0] for r in dw.execute("DELETE FROM ctl.agg_refresh_pending RETURNING data").fetchall()}
     grouped = {r[0] for r in dw.execute(
         "SELECT d.data FROM (SELECT DISTINCT data_sk FROM ctl.agg_grupos_pendentes) AS g "
@@ -101,7 +101,7 @@ def _refresh_aggregates(dw: psycopg.Connection, run_id: int, whole_days: set[dat
         dw.execute(f"CALL {AGGREGATE_REFRESH}(%s, %s, %s)", (run_id, first, last))  # removes their days' groups
     if grouped - whole:
         dw.execute(f"CALL {GROUP_REFRESH}(%s)", (run_id,))
-    return whole | grouped
+    return whole, grouped
 
 
 def _changed(dw: psycopg.Connection) -> set[tuple[date, str]]:
@@ -182,11 +182,11 @@ def _load_entity(run: runs.Run, dw: psycopg.Connection, shop: psycopg.Connection
             whole = set()
             if reprocess:  # lines absent from the window were deleted: every day of it may have changed
                 whole = {reprocess[0] + timedelta(days=i) for i in range((reprocess[1] - reprocess[0]).days + 1)}
-            # days a dimension load re-bound lines on, or the first load's days (ctl.agg_refresh_pending): owed whole
-            rebound = {r[0] for r in dw.execute("SELECT data FROM ctl.agg_refresh_pending")}
-            # same transaction: the aggregate never lags the fact; days: those whose figures may have changed
-            days = _refresh_aggregates(dw, run.run_id, whole)
-            _owe_reconciliation(dw, run.run_id, changes, whole | rebound, days)
+            # same transaction: the aggregate never lags the fact. Refreshed whole: the reprocess window,
+            # days a dimension load re-bound lines on, the first load's days; those are owed whole too
+            whole, grouped = _refresh_aggregates(dw, run.run_id, whole)
+            days = whole | grouped   # days whose figures may have changed
+            _owe_reconciliation(dw, run.run_id, changes, whole, days)
         if e.name in GOALS_REFRESH_AFTER:  # same transaction: goal attainment never lags goals or sales
             _refresh_goals(dw, run.run_id, e.name, days if e.name == "fact_vendas" else set())
     return window

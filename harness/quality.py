@@ -137,14 +137,14 @@ def _check_params(run_id: int, pending: Pending | None) -> dict:
     return {"run_id": run_id, "datas": pending.days, "dias": _data_sks(pending.whole_days), "pedidos": pending.orders}
 
 
-def _differences(source: dict, target: dict, measures: tuple[str, ...], **label) -> list[dict]:
-    """Rows where the shop's and the warehouse's figures differ, by key (day, or order and day)."""
+def _differences(source: dict, target: dict, keys: tuple[str, ...], measures: tuple[str, ...]) -> list[dict]:
+    """Rows where the shop's and the warehouse's figures differ; `keys` name the row (day, or order and day)."""
     offending = []
     for key in sorted(set(source) | set(target), key=str):
         s, t = source.get(key, {}), target.get(key, {})
         for measure in measures:
             if s.get(measure) != t.get(measure):
-                offending.append({**{k: (s or t).get(k) for k in label}, "medida": measure,
+                offending.append({**{k: (s or t).get(k) for k in keys}, "medida": measure,
                                   "loja": s.get(measure), "warehouse": t.get(measure)})
     return offending
 
@@ -163,13 +163,13 @@ def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection, days: list | No
         source = {r["dia"]: r for r in _rows(source_rows) if wanted is None or r["dia"] in wanted}
         target = {r["dia"]: r for r in _rows(dw.execute((folder / "warehouse_daily.sql").read_text(),
                                                          {"dias": _data_sks(days)}))}
-        offending += _differences(source, target, ("receita", "custo", "quantidade", "pedidos"), dia=None)
+        offending += _differences(source, target, ("dia",), ("receita", "custo", "quantidade", "pedidos"))
     if orders:
         source = {(r["pedido"], r["dia"]): r for r in _rows(
             shop.execute((folder / "shop_orders.sql").read_text(), {"orders": orders}))}
         target = {(r["pedido"], r["dia"]): r for r in _rows(
             dw.execute((folder / "warehouse_orders.sql").read_text(), {"orders": orders}))}
-        offending += _differences(source, target, ("receita", "custo", "quantidade"), pedido=None, dia=None)
+        offending += _differences(source, target, ("pedido", "dia"), ("receita", "custo", "quantidade"))
     return offending
 
 
