@@ -39,7 +39,7 @@ DECLARE
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
     CALL etl.bulk_load_end('fact.fact_descontos');  -- heals a suspension left committed
-    ANALYZE stg.order_lines;
+    ANALYZE stg.order_lines (order_item_id);  -- the one column joined on (a whole-table ANALYZE: ~40 ms a daily batch)
 
     SELECT count(*) INTO v_read FROM stg.order_lines;
 
