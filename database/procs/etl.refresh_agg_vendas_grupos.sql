@@ -4,7 +4,7 @@
 --          daily-aggregate rows per day (2.9 s at scale 1).
 -- Source: ctl.agg_grupos_pendentes (V060: day x region x team x seller of the old and new version of
 --          every line etl.load_fact_vendas changed, inserted or deleted; emptied here), fact.fact_vendas
---          (non-cancelled lines, by the fact_vendas_data index) + dim.dim_produto (categoria).
+--          (non-cancelled lines, by the fact_vendas_data index (data_sk, regiao_sk)) + dim.dim_produto (categoria).
 -- Target: every group of the pending keys, recomputed exactly from the fact (distinct counts are not
 --          additive, so nothing is patched by difference at the daily grain):
 --          mart.agg_vendas_diarias   the whole seller-day (every category: pedidos_vendedor puts an
@@ -37,7 +37,6 @@ DECLARE
     v_count     bigint;
     v_ins       bigint;
     v_upd       bigint;
-    v_days      integer[];
 BEGIN
     IF p_run_id IS NULL THEN
         RAISE EXCEPTION 'etl.refresh_agg_vendas_grupos: p_run_id is required'
@@ -63,19 +62,20 @@ BEGIN
     FROM taken AS t JOIN dim.dim_data AS d ON d.data_sk = t.data_sk;
     ANALYZE pg_temp.etl_agg_grupos;   -- temp tables get no autovacuum: plan the joins on real sizes
 
-    -- 2. the non-cancelled lines of their day x regions: every line of the days (one bitmap scan of the
-    --    fact_vendas_data index over the day list; joining the day x regions first probed each day once
-    --    per region), kept if its day x region is pending
-    SELECT coalesce(array_agg(DISTINCT g.data_sk), '{}') INTO v_days FROM pg_temp.etl_agg_grupos AS g;
+    -- 2. the non-cancelled lines of their day x regions: one probe of the fact_vendas_data index
+    --    (data_sk, regiao_sk, V110) per pending day x region. The products' categories are hashed
+    --    once (MATERIALIZED: the planner, expecting a few hundred lines, probed dim_produto per line:
+    --    22k probes, 88 ms at scale 1 against 52 ms for the whole statement this way)
     CREATE TEMPORARY TABLE etl_agg_linhas ON COMMIT DROP AS
+    WITH categorias AS MATERIALIZED (SELECT p.produto_sk, p.categoria FROM dim.dim_produto AS p)
     SELECT k.data, f.data_sk, f.regiao_sk, coalesce(p.categoria, 'Não informado') AS categoria, f.equipe_sk,
            f.vendedor_sk, f.desconto_sk, f.pedido_id, f.cliente_sk, f.quantidade_vendida, f.quantidade_devolvida,
            f.valor_bruto, f.valor_desconto, f.valor_total_liquido, f.custo_total, f.valor_frete
     FROM fact.fact_vendas AS f
     JOIN (SELECT DISTINCT g.data, g.data_sk, g.regiao_sk FROM pg_temp.etl_agg_grupos AS g) AS k
       ON k.data_sk = f.data_sk AND k.regiao_sk = f.regiao_sk
-    JOIN dim.dim_produto AS p ON p.produto_sk = f.produto_sk
-    WHERE f.data_sk = ANY (v_days) AND NOT f.eh_cancelado;
+    JOIN categorias AS p ON p.produto_sk = f.produto_sk
+    WHERE NOT f.eh_cancelado;
     -- (not analyzed: its size is known from its pages, and ANALYZE cost ~190 ms at 20k lines)
 
     -- 3. mart.agg_vendas_diarias: the pending seller-days recomputed (as etl.refresh_agg_vendas_diarias)
