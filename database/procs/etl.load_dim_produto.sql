@@ -187,11 +187,19 @@ BEGIN
     IF to_regclass('pg_temp.etl_revinculo_produto') IS NOT NULL THEN
         DROP TABLE pg_temp.etl_revinculo_produto;
     END IF;
+    -- a line needs another version only if its day is outside the interval of the version it is
+    -- bound to (a key's versions cover time without gap or overlap): those lines alone are read,
+    -- by two range probes of fact_vendas_produto (produto_sk, data_sk) per version (V111). data_sk
+    -- orders as the days do (yyyymmdd; the unknown day -1 is 0001-01-01, before any finite day).
     CREATE TEMPORARY TABLE etl_revinculo_produto ON COMMIT DROP AS
     SELECT f.item_pedido_id, f.data_sk, v.produto_sk
     FROM pg_temp.etl_mudou_produto AS k
     JOIN dim.dim_produto AS o ON o.produto_id = k.product_id
-    JOIN fact.fact_vendas AS f ON f.produto_sk = o.produto_sk
+    JOIN fact.fact_vendas AS f
+      ON f.produto_sk = o.produto_sk
+     AND (f.data_sk < CASE WHEN isfinite(o.valido_de) THEN to_char(o.valido_de, 'YYYYMMDD')::integer ELSE -2 END
+          OR f.data_sk >= CASE WHEN isfinite(o.valido_ate) THEN to_char(o.valido_ate, 'YYYYMMDD')::integer
+                               ELSE 2147483647 END)
     JOIN dim.dim_data AS d ON d.data_sk = f.data_sk
     JOIN dim.dim_produto AS v ON v.produto_id = k.product_id AND d.data >= v.valido_de AND d.data < v.valido_ate
     WHERE f.produto_sk IS DISTINCT FROM v.produto_sk;
