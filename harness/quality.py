@@ -28,7 +28,9 @@ lines of those days instead of the 5k of those orders.
 from __future__ import annotations
 
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -202,35 +204,67 @@ def _freshness(dw: psycopg.Connection, shop: psycopg.Connection) -> list[dict]:
     return out
 
 
-def run_checks(run_id: int, only: list[str] | None = None, incremental: bool = False) -> list[Result]:
-    """Run the catalog (or some checks) for a run; store results and offending rows.
+GATE_WORKERS = 2   # checks run two at a time (they only read, each stores its own result): 2 cores
 
-    incremental: check only pending and recent days (see the module docstring)."""
+
+def run_checks(run_id: int, only: list[str] | None = None, incremental: bool = False) -> list[Result]:
+    """Run the catalog (or some checks) for a run; store results and offending rows. Returns the
+    results in catalog order.
+
+    incremental: check only pending and recent days (see the module docstring).
+    The checks are independent reads, so they run on GATE_WORKERS threads, each with its own
+    connections to both databases (a psycopg connection serves one thread at a time); the longest,
+    the reconciliation (shop and warehouse), is started first, beside the SQL checks. At scale 1
+    the daily gate went from about 0.45 to 0.3 s of wall clock."""
     catalog = [c for c in load_catalog() if not only or c.name in only]
-    results = []
-    with db.connect("dw", "etl", autocommit=True) as dw, db.connect("oltp", "etl", autocommit=True) as shop:
+    if not catalog:
+        return []
+    with db.connect("dw", "etl", autocommit=True) as dw:
         pending = _pending(dw) if incremental else None
-        params = _check_params(run_id, pending)
-        for check in catalog:
-            started = time.perf_counter()
-            try:
-                if check.sql is not None:
-                    uses = {k: v for k, v in params.items() if f"%({k})s" in check.sql}
-                    offending = _rows(dw.execute(check.sql if uses else check.sql.encode(), uses or None))
-                elif check.name == "reconciliacao_diaria":
-                    offending = (_reconcile(dw, shop, sorted(set(pending.whole_days) | set(_recent_days(shop))),
-                                            pending.orders) if pending else _reconcile(dw, shop))
-                    if not offending:
-                        _reconciled(dw, pending)
-                else:
-                    offending = _freshness(dw, shop)
-                result = Result(check, "fail" if offending else "pass", offending, Decimal(len(offending)))
-            except psycopg.Error as exc:
-                result = Result(check, "error", message=f"{exc.diag.message_primary or exc} [SQLSTATE {exc.sqlstate}]")
-            result.seconds = time.perf_counter() - started
-            _store(dw, run_id, result)
-            results.append(result)
-    return results
+    params = _check_params(run_id, pending)
+    local = threading.local()
+    opened: list[psycopg.Connection] = []
+    lock = threading.Lock()
+
+    def run_one(check: Check) -> Result:
+        if not hasattr(local, "dw"):
+            local.dw = db.connect("dw", "etl", autocommit=True)
+            local.shop = db.connect("oltp", "etl", autocommit=True)
+            with lock:
+                opened.extend((local.dw, local.shop))
+        return _run_check(check, local.dw, local.shop, run_id, params, pending)
+
+    order = sorted(catalog, key=lambda c: c.sql is not None)   # Python checks (reconciliation) first
+    try:
+        with ThreadPoolExecutor(max_workers=min(GATE_WORKERS, len(catalog)), thread_name_prefix="gate") as pool:
+            done = dict(zip((c.name for c in order), pool.map(run_one, order)))
+    finally:
+        for conn in opened:
+            conn.close()
+    return [done[c.name] for c in catalog]
+
+
+def _run_check(check: Check, dw: psycopg.Connection, shop: psycopg.Connection, run_id: int, params: dict,
+               pending: Pending | None) -> Result:
+    """One check: its offending rows (or its error), timed and stored."""
+    started = time.perf_counter()
+    try:
+        if check.sql is not None:
+            uses = {k: v for k, v in params.items() if f"%({k})s" in check.sql}
+            offending = _rows(dw.execute(check.sql if uses else check.sql.encode(), uses or None))
+        elif check.name == "reconciliacao_diaria":
+            offending = (_reconcile(dw, shop, sorted(set(pending.whole_days) | set(_recent_days(shop))),
+                                    pending.orders) if pending else _reconcile(dw, shop))
+            if not offending:
+                _reconciled(dw, pending)
+        else:
+            offending = _freshness(dw, shop)
+        result = Result(check, "fail" if offending else "pass", offending, Decimal(len(offending)))
+    except psycopg.Error as exc:
+        result = Result(check, "error", message=f"{exc.diag.message_primary or exc} [SQLSTATE {exc.sqlstate}]")
+    result.seconds = time.perf_counter() - started
+    _store(dw, run_id, result)
+    return result
 
 
 def _store(dw: psycopg.Connection, run_id: int, result: Result) -> None:
