@@ -18,6 +18,10 @@ def bench(
     doc: Annotated[Optional[Path], typer.Option(help="Markdown file whose section for this scale is rewritten.")] = None,
     no_doc: Annotated[bool, typer.Option("--no-doc", help="Write only the JSON file.")] = False,
     keep_home: Annotated[bool, typer.Option("--keep-home", help="Keep the private server's data directory (stopped).")] = False,
+    baseline: Annotated[Optional[Path], typer.Option(
+        exists=True, dir_okay=False,
+        help="JSON of a scale-1 run (bench-scale-1.json): the daily load is compared with it per changed row "
+             "(issue 9: scale 10 / scale 1 under 1.5).")] = None,
 ) -> None:
     """Benchmark generation, the initial load vs its floor, a daily load, a no-op rerun, every dashboard and
     standard query (p50/p95) and peak memory, in one run on a private embedded server (stopped at the end).
@@ -26,7 +30,7 @@ def bench(
 
     target = None if no_doc else (doc or suite.DEFAULT_DOC)
     result = run(suite.run, scale, out_dir, repeat=repeat, seed=seed, doc=target, keep_home=keep_home,
-                 log=lambda msg: err.print(msg, highlight=False))
+                 baseline=baseline, log=lambda msg: err.print(msg, highlight=False))
     for name, t in result["targets"].items():
         if isinstance(t, dict):
             out.print(f"{'[green]met[/]   ' if t['met'] else '[red]missed[/]'} {name}: {t['value']} (target {t['target']})",

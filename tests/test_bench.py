@@ -23,8 +23,13 @@ def test_bench_tiny_scale_writes_every_section(tmp_path, monkeypatch):
     monkeypatch.setenv("HARNESS_OVERLAP_MINUTES", "7")   # the bench sets 0 for the rerun and must restore this
     doc = tmp_path / "benchmarks.md"
     doc.write_text("# Benchmarks\n\nhand-written text stays\n", encoding="utf-8")
+    # a baseline run at another scale (what --baseline reads of it): the daily load is compared per changed row
+    baseline = tmp_path / "bench-scale-1.json"
+    baseline.write_text(json.dumps({"scale": 1, "machine": {"date": "2026-11-29T12:00:00+00:00"},
+                                    "daily": {"ms_per_changed_row": 0.4,
+                                              "load": {"seconds_total": 2.0, "rows_changed": 5000}}}))
     result = CliRunner().invoke(app, ["bench", "--scale", "0.002", "--out", str(tmp_path / "out"),
-                                      "--repeat", "2", "--doc", str(doc)])
+                                      "--repeat", "2", "--doc", str(doc), "--baseline", str(baseline)])
     assert result.exit_code == 0, result.output
 
     data = json.loads((tmp_path / "out" / "bench-scale-0.002.json").read_text())
@@ -71,9 +76,21 @@ def test_bench_tiny_scale_writes_every_section(tmp_path, monkeypatch):
     assert data["memory"]["peak_self_mb"] > 10
     assert data["machine"]["cores"] >= 1
 
+    ratio = data["targets"]["daily_scale_ratio"]
+    assert ratio["value"] == round(data["daily"]["ms_per_changed_row"] / 0.4, 2)
+    assert ratio["met"] == (ratio["value"] < 1.5) and ratio["baseline_rows_changed"] == 5000
+
     text = doc.read_text()
+    assert "| daily load per changed row vs scale 1 (2026-11-29T12:00) |" in text
     assert "hand-written text stays" in text
     assert text.count("<!-- bench:scale=0.002 -->") == 1 and "| full load / floor |" in text
     assert "| page | filter change | p50 ms | p95 ms |" in text
     suite.write_doc_section(doc, data)                  # rewriting replaces the section, never duplicates it
     assert doc.read_text().count("<!-- bench:scale=0.002 -->") == 1
+
+
+def test_bench_refuses_a_missing_baseline_before_running(tmp_path):
+    result = CliRunner().invoke(app, ["bench", "--scale", "0.002", "--out", str(tmp_path / "out"),
+                                      "--baseline", str(tmp_path / "nowhere.json")])
+    assert result.exit_code == 2 and "nowhere.json" in result.output
+    assert not (tmp_path / "out").exists()
