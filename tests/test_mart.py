@@ -680,6 +680,59 @@ def test_goal_table_follows_goals_sales_and_team_changes(mart_dw):
         conn.rollback()
 
 
+def test_goal_quality_check_recomputes_the_hand_made_goals(mart_dw):
+    """The quality check atingimento_confere_com_metas (database/checks) recomputes what goal_rows() computes
+    by hand, without the refresh procedure: with every stored figure spoiled it reports each goal with the
+    hand-made realised value, attainment (NULL for V2's goal 0 in February) and rank (V2 last)."""
+    from harness import quality
+
+    name = "atingimento_confere_com_metas"
+    assert quality.run_checks(mart_dw, only=[name])[0].status == "pass"
+    with db.connect("dw", "admin") as conn:
+        conn.execute("UPDATE mart.agg_metas_mensais SET valor_realizado = -1, atingimento = -1, ranking_equipe = 99")
+        conn.commit()
+    [bad] = quality.run_checks(mart_dw, only=[name])
+    assert {r["colunas"] for r in bad.offending} == {"valor_realizado, atingimento, ranking_equipe"}
+    got = {(r["vendedor_id"], r["mes"]): (r["valor_realizado_esperado"], r["atingimento_esperado"] and
+                                           round(r["atingimento_esperado"], 6), r["ranking_equipe_esperado"])
+           for r in bad.offending}
+    assert got == {(g["vendedor_id"], g["mes"]): (g["valor_realizado"], g["atingimento"] and round(g["atingimento"], 6),
+                                                   g["ranking_equipe"]) for g in md.goal_rows()}
+    assert got["V2", date(2024, 2, 1)][1:] == (None, 2)
+
+
+def test_goal_quality_check_sums_every_version_of_the_seller(mart_dw):
+    """A seller changing team mid-month (SCD2) splits the month's sales over two versions; the goal's realised
+    value is their sum, and the check agrees with the refreshed table. Spoiling it to one version's share fails."""
+    from harness import quality
+
+    name = "atingimento_confere_com_metas"
+    with db.connect("dw", "admin") as conn:
+        run2 = conn.execute("INSERT INTO audit.etl_run (command) VALUES ('test') RETURNING run_id").fetchone()[0]
+        t1 = conn.execute("SELECT equipe_sk FROM dim.dim_equipe WHERE equipe_id = 'T1'").fetchone()[0]
+        conn.execute("UPDATE dim.dim_vendedor SET valido_ate = '2024-02-10', eh_atual = false WHERE vendedor_id = 'V3'")
+        v3b = conn.execute("INSERT INTO dim.dim_vendedor (vendedor_id, nome, equipe_id, equipe_sk, versao, valido_de, "
+                           "valido_ate, eh_atual) SELECT vendedor_id, nome, 'T1', %s, versao + 1, '2024-02-10', "
+                           "'infinity', true FROM dim.dim_vendedor WHERE vendedor_id = 'V3' RETURNING vendedor_sk",
+                           (t1,)).fetchone()[0]
+        conn.execute("UPDATE fact.fact_vendas SET vendedor_sk = %s, equipe_sk = %s WHERE pedido_id = 'O9'", (v3b, t1))
+        conn.execute("CALL etl.refresh_agg_vendas_diarias(%s, '2024-02-28', '2024-02-28')", (run2,))
+        conn.execute("CALL etl.refresh_agg_metas_mensais(%s, ARRAY['2024-02-28']::date[])", (run2,))
+        split = conn.execute("SELECT count(DISTINCT vendedor_sk), sum(valor_total_liquido) FILTER (WHERE vendedor_sk = %s) "
+                             "FROM mart.agg_vendas_mensais_vendedor WHERE mes = '2024-02-01' AND vendedor_sk IN "
+                             "(SELECT vendedor_sk FROM dim.dim_vendedor WHERE vendedor_id = 'V3')", (v3b,)).fetchone()
+        assert split[0] == 2 and split[1] > 0      # February's sales of V3 on both versions
+        conn.commit()
+    assert quality.run_checks(run2, only=[name])[0].status == "pass"
+    with db.connect("dw", "admin") as conn:
+        conn.execute("UPDATE mart.agg_metas_mensais SET valor_realizado = valor_realizado - %s "
+                     "WHERE vendedor_id = 'V3' AND mes = '2024-02-01'", (split[1],))
+        conn.commit()
+    [bad] = quality.run_checks(run2, only=[name])
+    assert [(r["vendedor_id"], r["mes"], r["colunas"]) for r in bad.offending] == [
+        ("V3", date(2024, 2, 1), "valor_realizado")]
+
+
 @pytest.mark.parametrize("args, sqlstate", [((None,), "22023"), ((999999,), "23503")])
 def test_goal_refresh_rejects_bad_arguments_with_named_sqlstate(mart_dw, args, sqlstate):
     with db.connect("dw", "admin") as conn, pytest.raises(psycopg.Error) as err:

@@ -68,6 +68,8 @@ BREAKERS = {
         "INSERT INTO ctl.suspended_definition (table_name, object_name, kind, definition) "
         "VALUES ('fact.fact_vendas', 'fact_vendas_data', 'index', 'SELECT 1')"),
     "atualidade_fatos": lambda: dw("DELETE FROM fact.fact_vendas WHERE data_sk = (SELECT max(data_sk) FROM fact.fact_vendas)"),
+    "atingimento_confere_com_metas": lambda: dw("UPDATE mart.agg_metas_mensais SET valor_realizado = valor_realizado + 1 "
+                                                "WHERE vendedor_id = 'S1'"),
 }
 
 
@@ -228,7 +230,7 @@ SCOPED = sorted(c.name for c in quality.load_catalog() if c.scope == "days")
 
 
 def test_the_fact_wide_checks_are_scoped_to_the_gates_days():
-    assert set(SCOPED) >= {"agregado_confere_com_fato", "orfaos_fatos", "chaves_naturais_duplicadas",
+    assert set(SCOPED) >= {"agregado_confere_com_fato", "atingimento_confere_com_metas", "orfaos_fatos", "chaves_naturais_duplicadas",
                            "metas_cobrem_vendedores", "consistencia_descontos", "devolucoes_excedem_vendas",
                            "membro_desconhecido_com_chave"}
 
@@ -331,3 +333,112 @@ def test_day_scoped_reconciliation_queries_equal_the_full_ones(loaded):
         every = quality._rows(dw.execute(wh, {"dias": None}))
         chosen = quality._rows(dw.execute(wh, {"dias": [int(d.strftime("%Y%m%d")) for d in days]}))
         assert sorted(map(str, every)) == sorted(map(str, chosen)) == sorted(map(str, full))
+
+
+# --- atingimento_confere_com_metas: mart.agg_metas_mensais against fact_metas + the seller roll-up ---
+
+GOALS = "atingimento_confere_com_metas"
+NOV = "2024-11-01"
+
+
+def new_run():
+    """A run that rewrote no goal row (refreshed_run_id), as a daily load whose gate is checked."""
+    with db.connect("dw", "admin") as conn:
+        return conn.execute("INSERT INTO audit.etl_run (command, status) VALUES ('load-daily', 'running') "
+                            "RETURNING run_id").fetchone()[0]
+
+
+def goal_problems(result):
+    return {(r["problema"], str(r["mes"]), r["vendedor_id"], r["colunas"]) for r in result.offending}
+
+
+@pytest.mark.parametrize("tamper, problem", [
+    ("UPDATE mart.agg_metas_mensais SET valor_realizado = valor_realizado + 0.01 WHERE vendedor_id = 'S2'",
+     ("difere", NOV, "S2", "valor_realizado")),
+    # S3 is alone in team T2: first, whatever its attainment
+    ("UPDATE mart.agg_metas_mensais SET ranking_equipe = ranking_equipe + 5 WHERE vendedor_id = 'S3'",
+     ("difere", NOV, "S3", "ranking_equipe")),
+    ("UPDATE mart.agg_metas_mensais SET atingimento = atingimento * 2 WHERE vendedor_id = 'S1'",
+     ("difere", NOV, "S1", "atingimento")),
+    ("DELETE FROM mart.agg_metas_mensais WHERE vendedor_id = 'S3'", ("falta", NOV, "S3", None)),
+    ("INSERT INTO mart.agg_metas_mensais SELECT '2024-12-01', vendedor_id, vendedor_sk, equipe_sk, valor_meta, 0, 0, 1, "
+     "refreshed_run_id FROM mart.agg_metas_mensais WHERE vendedor_id = 'S1'", ("sobra", "2024-12-01", "S1", None)),
+    # a goal changed without the refresh: the stored goal and the attainment computed from it are stale
+    ("UPDATE fact.fact_metas SET valor_meta = valor_meta * 4 WHERE vendedor_id = 'S3'",
+     ("difere", NOV, "S3", "valor_meta, atingimento")),
+])
+def test_goal_table_check_names_the_tampered_row(loaded, tamper, problem):
+    """Full run and daily gate name the tampered row. Missing and extra rows and goal columns are compared
+    in every daily gate; realised values, attainment and ranks when the month is pending."""
+    assert quality.run_checks(latest_run(), only=[GOALS])[0].status == "pass"
+    dw(tamper)
+    goal_side = problem[0] != "difere" or "valor_meta" in problem[3]
+    for incremental, pending in ((False, False), (True, False), (True, True)):
+        if pending:
+            dw("INSERT INTO ctl.reconcile_pending (data, por_pedido) VALUES ('2024-11-15', true)")
+        [result] = quality.run_checks(new_run(), only=[GOALS], incremental=incremental)
+        if incremental and not pending and not goal_side:
+            assert result.status == "pass"      # no day of November pending: its figures are not recomputed
+            continue
+        assert result.status == "fail", (incremental, pending, result.message)
+        assert goal_problems(result) == {problem}, (incremental, pending, result.offending)
+
+
+def test_goal_table_check_reports_expected_beside_stored(loaded):
+    """The offending row carries the recomputed and the stored figures: the fix is readable from it."""
+    dw("UPDATE mart.agg_metas_mensais SET valor_realizado = 1, ranking_equipe = 9 WHERE vendedor_id = 'S1'")
+    [result] = quality.run_checks(latest_run(), only=[GOALS])
+    [row] = result.offending
+    with db.connect("dw", "admin") as conn:
+        real = conn.execute("SELECT sum(valor_total_liquido) FROM fact.fact_vendas f JOIN dim.dim_vendedor v "
+                            "USING (vendedor_sk) WHERE v.vendedor_id = 'S1' AND NOT f.eh_cancelado").fetchone()[0]
+    assert row["colunas"] == "valor_realizado, ranking_equipe"
+    assert (row["valor_realizado_esperado"], row["valor_realizado_tabela"]) == (real, 1)
+    assert row["ranking_equipe_tabela"] == 9 and row["ranking_equipe_esperado"] in (1, 2)
+
+
+@pytest.fixture
+def three_months(shop):
+    """The test shop with goals for October and December too (sales only in November)."""
+    with db.connect("oltp", "owner") as conn:
+        conn.execute("INSERT INTO shop.sales_targets (seller_id, month, target_amount) "
+                     "SELECT seller_id, m, target_amount FROM shop.sales_targets, "
+                     "unnest(ARRAY[DATE '2024-10-01', DATE '2024-12-01']) AS m")
+    summary = load.load_daily()
+    assert summary.status == "succeeded"
+    return summary
+
+
+def test_goal_check_daily_gate_reads_the_months_of_its_days(three_months):
+    """load-daily recomputes realised values and ranks only for the months of the pending days (and the
+    months it rewrote): a wrong figure in another month passes the daily gate and fails the full check;
+    the goal columns, missing and extra rows are compared over every month."""
+    with db.connect("dw", "admin") as conn:
+        assert conn.execute("SELECT count(DISTINCT mes) FROM mart.agg_metas_mensais").fetchone()[0] == 3
+        assert conn.execute("SELECT count(*) FROM ctl.reconcile_pending").fetchone()[0] == 0
+    # October's roll-up gets sales no goal row shows: only a check that reads October's roll-up sees it
+    dw("INSERT INTO mart.agg_vendas_mensais_vendedor SELECT '2024-10-01', regiao_sk, equipe_sk, vendedor_sk, linhas, "
+       "pedidos, quantidade_vendida, quantidade_devolvida, valor_bruto, valor_desconto, valor_total_liquido, "
+       "custo_total, valor_frete, linhas_com_desconto, receita_com_desconto, custo_com_desconto, refreshed_run_id "
+       "FROM mart.agg_vendas_mensais_vendedor WHERE mes = '2024-11-01'")
+    run = new_run()
+    [full] = quality.run_checks(run, only=[GOALS])
+    assert full.status == "fail" and {p[1] for p in goal_problems(full)} == {"2024-10-01"}
+    [inc] = quality.run_checks(run, only=[GOALS], incremental=True)
+    assert inc.status == "pass"                                       # nothing pending: October not read
+    dw("INSERT INTO ctl.reconcile_pending (data, por_pedido) VALUES ('2024-11-12', true), ('2024-12-03', true)")
+    [inc] = quality.run_checks(run, only=[GOALS], incremental=True)
+    assert inc.status == "pass"                                       # November and December: not October
+    dw("INSERT INTO ctl.reconcile_pending (data, por_pedido) VALUES ('2024-10-31', true)")
+    [inc] = quality.run_checks(run, only=[GOALS], incremental=True)
+    assert sorted(map(str, inc.offending)) == sorted(map(str, full.offending))   # any day of October: the month
+    dw("DELETE FROM ctl.reconcile_pending")
+    # a month this run rewrote is recomputed with no day pending (a goal load refreshes whole months)
+    dw(f"UPDATE mart.agg_metas_mensais SET refreshed_run_id = {run} WHERE mes = '2024-10-01' AND vendedor_id = 'S3'")
+    [inc] = quality.run_checks(run, only=[GOALS], incremental=True)
+    assert sorted(map(str, inc.offending)) == sorted(map(str, full.offending))
+    # a goal row of an unread month: compared every run
+    dw(f"UPDATE mart.agg_metas_mensais SET refreshed_run_id = {run} - 1",
+       "UPDATE mart.agg_metas_mensais SET equipe_sk = -1 WHERE mes = '2024-12-01' AND vendedor_id = 'S1'")
+    [inc] = quality.run_checks(run, only=[GOALS], incremental=True)
+    assert goal_problems(inc) == {("difere", "2024-12-01", "S1", "equipe_sk")}
