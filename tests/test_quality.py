@@ -442,3 +442,26 @@ def test_goal_check_daily_gate_reads_the_months_of_its_days(three_months):
        "UPDATE mart.agg_metas_mensais SET equipe_sk = -1 WHERE mes = '2024-12-01' AND vendedor_id = 'S1'")
     [inc] = quality.run_checks(run, only=[GOALS], incremental=True)
     assert goal_problems(inc) == {("difere", "2024-12-01", "S1", "equipe_sk")}
+
+
+def test_gate_runs_checks_side_by_side_and_keeps_each_result(loaded, monkeypatch):
+    """quality.run_checks runs the catalog on GATE_WORKERS threads, each with its own connection: two
+    slow checks are served by two server backends; a check that errors does not stop the others; the
+    results come back in catalog order and each is stored once for the run."""
+    real = quality.load_catalog()
+    extra = [quality.Check("zz_lenta_a", "warn", "probe", "SELECT pg_backend_pid() AS pid FROM pg_sleep(0.3)"),
+             quality.Check("zz_lenta_b", "warn", "probe", "SELECT pg_backend_pid() AS pid FROM pg_sleep(0.3)"),
+             quality.Check("zz_quebrada", "warn", "probe", "SELECT 1 / 0 AS x")]
+    monkeypatch.setattr(quality, "load_catalog", lambda folder=None: real + extra)
+    run_id = latest_run()
+    results = quality.run_checks(run_id)
+    assert [r.check.name for r in results] == [c.name for c in real + extra]
+    by_name = {r.check.name: r for r in results}
+    pids = {by_name["zz_lenta_a"].offending[0]["pid"], by_name["zz_lenta_b"].offending[0]["pid"]}
+    assert len(pids) == 2, "the two slow checks ran on one connection, one after the other"
+    assert by_name["zz_quebrada"].status == "error" and "division by zero" in by_name["zz_quebrada"].message
+    assert all(r.status == "pass" for r in results if r.check in real)
+    with db.connect("dw", "admin") as conn:
+        stored = conn.execute("SELECT check_name, count(*) FROM dq.check_result WHERE run_id = %s GROUP BY 1",
+                              (run_id,)).fetchall()
+    assert dict(stored) == {c.name: 1 for c in real + extra}
