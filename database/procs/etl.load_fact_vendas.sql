@@ -76,6 +76,7 @@ DECLARE
     v_max_date date;
     v_bulk     boolean;
     v_cliente_join text;
+    v_clientes text[];      -- the batch's distinct customer ids: inferred members, then the version lookup
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
     CALL etl.bulk_load_end('fact.fact_vendas');  -- heals a suspension left committed
@@ -206,9 +207,9 @@ BEGIN
     WHERE x.rule IS NOT NULL;
 
     -- 4. inferred members for references not loaded yet
-    PERFORM etl.ensure_inferred_clientes(p_run_id, ARRAY(
-        SELECT DISTINCT x.customer_id FROM pg_temp.etl_fact_vendas_linhas AS x
-        WHERE x.rule IS NULL AND x.customer_id IS NOT NULL));
+    v_clientes := ARRAY(SELECT DISTINCT x.customer_id FROM pg_temp.etl_fact_vendas_linhas AS x
+                        WHERE x.rule IS NULL AND x.customer_id IS NOT NULL);
+    PERFORM etl.ensure_inferred_clientes(p_run_id, v_clientes);
     PERFORM etl.ensure_inferred_produtos(p_run_id, ARRAY(
         SELECT DISTINCT x.product_id FROM pg_temp.etl_fact_vendas_linhas AS x
         WHERE x.rule IS NULL AND x.product_id IS NOT NULL));
@@ -236,12 +237,10 @@ BEGIN
     ELSE
         v_cliente_join := $j$LEFT JOIN (SELECT c1.cliente_id, c1.cliente_sk, c1.regiao_sk, c1.valido_de, c1.valido_ate
                                FROM dim.dim_cliente AS c1
-                               WHERE c1.cliente_id = ANY (ARRAY(SELECT DISTINCT x.customer_id
-                                                                FROM pg_temp.etl_fact_vendas_linhas AS x
-                                                                WHERE x.rule IS NULL AND x.customer_id IS NOT NULL))) AS c
+                               WHERE c1.cliente_id = ANY ($3)) AS c
                    ON c.cliente_id = l.customer_id AND l.data_local >= c.valido_de AND l.data_local < c.valido_ate$j$;
     END IF;
-    -- one statement, the customer join spliced in ($1 = p_run_id, $2 = v_bulk)
+    -- one statement, the customer join spliced in ($1 = p_run_id, $2 = v_bulk, $3 = v_clientes)
     EXECUTE format($merge$
     WITH merged AS (
         MERGE INTO fact.fact_vendas AS t
@@ -340,7 +339,7 @@ BEGIN
     )
     SELECT count(*) FILTER (WHERE m.action = 'INSERT'), count(*) FILTER (WHERE m.action = 'UPDATE')
       FROM merged AS m
-    $merge$, v_cliente_join) INTO v_inserted, v_updated USING p_run_id, v_bulk;
+    $merge$, v_cliente_join) INTO v_inserted, v_updated USING p_run_id, v_bulk, v_clientes;
     IF v_bulk THEN
         CALL etl.bulk_load_end('fact.fact_vendas');
         -- the fact was empty: every day with a line is new to the aggregates (whole-day refresh)
