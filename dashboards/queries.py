@@ -217,12 +217,18 @@ def _congelar(value):
     return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
+def _balde_do_cache() -> int:
+    """The time bucket of the cache key: results expire when the clock enters the next
+    CACHE_SECONDS window (a fixed window, so two calls may straddle its edge and both query)."""
+    return int(time.time() // CACHE_SECONDS)
+
+
 def _linhas(sql: str, params: dict | None = None) -> pd.DataFrame | Indisponivel:
     """Run a query through the cache; a data frame, or Indisponivel when the database fails."""
     chave = tuple(sorted((k, _congelar(v)) for k, v in (params or {}).items()))
     try:
         alvo, _ = _alvo()
-        cols, rows = _consulta(alvo, sql, chave, int(time.time() // CACHE_SECONDS))
+        cols, rows = _consulta(alvo, sql, chave, _balde_do_cache())
     except (HarnessError, psycopg.Error) as err:
         log.warning("dashboard query failed: %s: %s", type(err).__name__, str(err).splitlines()[0] if str(err) else "")
         return Indisponivel()

@@ -158,12 +158,25 @@ def test_every_kpi_card_links_to_an_existing_definition(dw):
             assert href in catalogo, f"{pagina.__name__} links to an unknown metric {href}"
 
 
-def test_repeated_filter_combination_is_served_from_the_cache(dw):
+def test_repeated_filter_combination_is_served_from_the_cache(dw, monkeypatch):
+    # the clock's bucket is pinned: a real minute boundary between the two calls would make
+    # the second one miss (it did once in CI)
+    monkeypatch.setattr(queries, "_balde_do_cache", lambda: 1)
     vendas.atualizar("?regiao=SE&regiao=S")
     antes = queries._consulta.cache_info()
     vendas.atualizar("?regiao=S&regiao=SE")  # same combination, other order
     depois = queries._consulta.cache_info()
     assert depois.misses == antes.misses and depois.hits > antes.hits
+
+
+def test_cached_results_expire_with_the_time_bucket(dw, monkeypatch):
+    monkeypatch.setattr(queries, "_balde_do_cache", lambda: 1)
+    vendas.atualizar("?regiao=SE")
+    antes = queries._consulta.cache_info()
+    monkeypatch.setattr(queries, "_balde_do_cache", lambda: 2)  # CACHE_SECONDS later
+    vendas.atualizar("?regiao=SE")
+    depois = queries._consulta.cache_info()
+    assert depois.misses > antes.misses and depois.currsize > antes.currsize
 
 
 def test_empty_result_is_a_readable_message(dw):
