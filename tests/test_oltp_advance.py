@@ -133,3 +133,18 @@ def test_advance_cli_prints_its_summary(fresh_dbs):
     assert one("SELECT max((ordered_at AT TIME ZONE 'America/Sao_Paulo')::date) FROM shop.orders") == dt.date(2026, 2, 2)
     empty = CliRunner().invoke(app, ["oltp", "advance", "--bad-rows", "-1"])
     assert empty.exit_code == 1 and "bad-rows" in empty.output
+
+
+def test_advance_numbers_new_products_past_the_padding_width(fresh_dbs):
+    # scale 10 generates P00000..P99999: the first advance adds P100000, which sorts among the
+    # five-digit ids as text; the second advance used to take P99999 as the last and clash with it
+    seed.seed(0.002, 3)
+    with db.connect("oltp", "admin") as conn:
+        conn.execute("INSERT INTO shop.products (product_id, name, category, subcategory, list_price, unit_cost) "
+                     "SELECT 'P99999', name, category, subcategory, list_price, unit_cost "
+                     "FROM shop.products ORDER BY product_id LIMIT 1")
+    first = advance.advance(days=1, seed=1)
+    second = advance.advance(days=1, seed=2)
+    added = [r[0] for r in rows("SELECT product_id FROM shop.products WHERE length(product_id) > 6 ORDER BY 1")]
+    assert len(added) == first["products_inserted"] + second["products_inserted"]
+    assert sorted(int(p[1:]) for p in added) == list(range(100_000, 100_000 + len(added)))

@@ -82,12 +82,23 @@ def _max_number(conn, query: str) -> int:
     return conn.execute(query).fetchone()[0] or 0
 
 
-def _last_generated(conn, table: str, column: str, pattern: str) -> int:
-    """Highest number of a generated id ('C0000042' -> 42): a backward primary-key index scan
-    that stops at the first id of the generated shape (zero-padded, so text order = number order)."""
-    row = conn.execute(f"SELECT substring({column} FROM '{pattern}')::int FROM shop.{table} "
-                       f"WHERE {column} ~ '{pattern}' ORDER BY {column} DESC LIMIT 1").fetchone()
-    return row[0] if row else 0
+def _last_generated(conn, table: str, column: str, prefix: str, width: int) -> int:
+    """Highest number of a generated id ('C0000042' -> 42; prefix 'C', zero-padded to width 7).
+
+    Usually a backward primary-key index scan that stops at the first id of exactly `width` digits
+    (zero-padded, so text order = number order there). Once every width-digit number is used (scale 10
+    generates P00000..P99999), the next ids are wider ('P100000'), which sort among the narrower ones as
+    text; only then are the wider ids searched, by their numeric value (a scan of the table)."""
+    exact = f"^{prefix}([0-9]{{{width}}})$"
+    row = conn.execute(f"SELECT substring({column} FROM '{exact}')::bigint FROM shop.{table} "
+                       f"WHERE {column} ~ '{exact}' ORDER BY {column} DESC LIMIT 1").fetchone()
+    last = row[0] if row else 0
+    if last == 10 ** width - 1:
+        wider = f"^{prefix}([0-9]{{{width + 1},}})$"
+        row = conn.execute(f"SELECT max(substring({column} FROM '{wider}')::bigint) FROM shop.{table} "
+                           f"WHERE {column} ~ '{wider}'").fetchone()
+        last = max(last, row[0] or 0)
+    return last
 
 
 def advance(days: int = 1, date: dt.date | None = None, bad_rows: float = 0.0, seed: int = 0,
@@ -172,7 +183,7 @@ class _Day:
     def next_customer_number(self) -> int:
         # late customers of earlier days were inserted first thing today, so the customers
         # table alone knows the highest number in use
-        return _last_generated(self.conn, "customers", "customer_id", "^C([0-9]{7})$") + 1
+        return _last_generated(self.conn, "customers", "customer_id", "C", 7) + 1
 
     def new_customers(self) -> None:
         self.orders_today = self.daily_volume()
@@ -193,7 +204,7 @@ class _Day:
     # ------------------------------------------------------------ 2, 3: products
     def new_products(self) -> None:
         rng = self.rng
-        first = _last_generated(self.conn, "products", "product_id", "^P([0-9]{5})$") + 1
+        first = _last_generated(self.conn, "products", "product_id", "P", 5) + 1
         rows = []
         cats = list(ref.CATEGORIES)
         for k in range(rng.randint(1, 3)):
@@ -302,7 +313,7 @@ class _Day:
     # ------------------------------------------------------------ 7, 8: new orders
     def new_orders(self) -> None:
         rng, day = self.rng, self.day
-        first = _last_generated(self.conn, "orders", "order_id", "^O([0-9]{8})$") + 1
+        first = _last_generated(self.conn, "orders", "order_id", "O", 8) + 1
         # the numbering must not reuse a deleted order's id: tombstones remember them
         first = max(first, _max_number(self.conn, "SELECT max(substring(row_key FROM '^O([0-9]{8})$')::int) "
                                                   "FROM shop.deleted_rows WHERE table_name = 'orders'") + 1)
