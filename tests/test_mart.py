@@ -257,9 +257,17 @@ def _agg(conn):
 
 
 def _orders_agg(conn):
-    return {r[:2]: r[2:] for r in conn.execute(
-        "SELECT data, regiao_sk, pedidos, clientes, valor_total_liquido, refreshed_run_id "
-        "FROM mart.agg_pedidos_diarios").fetchall()}
+    """Every column of the day x region and day x region x coupon aggregates (run id last), keyed
+    by (day, region) and (day, region, coupon)."""
+    pedidos = {r[:2]: r[2:] for r in conn.execute(
+        "SELECT data, regiao_sk, pedidos, clientes, valor_total_liquido, pedidos_com_desconto, pedidos_sem_desconto, "
+        "linhas, quantidade_vendida, quantidade_devolvida, valor_bruto, valor_desconto, custo_total, "
+        "valor_bruto_com_desconto, valor_desconto_com_desconto, receita_com_desconto, custo_com_desconto, "
+        "refreshed_run_id FROM mart.agg_pedidos_diarios").fetchall()}
+    cupons = {r[:3]: r[3:] for r in conn.execute(
+        "SELECT data, regiao_sk, desconto_sk, linhas, pedidos, valor_bruto, valor_desconto, valor_total_liquido, "
+        "custo_total, refreshed_run_id FROM mart.agg_descontos_diarios").fetchall()}
+    return pedidos | cupons
 
 
 def _full_recompute(conn, run_id):
@@ -747,12 +755,23 @@ def _sk(conn, table, key_column, key, sk_column):
 def _change_and_mark(conn, statement, params=()):
     """One change to fact_vendas as a load makes it: the seller-day of the old and of the new version
     of every changed line goes to ctl.agg_grupos_pendentes (cancelled versions are in no aggregate),
-    as etl.load_fact_vendas records them from its RETURNING old/new."""
+    and the line's old state (or its absence) to pg_temp.etl_agg_linhas_antes, first state kept, as
+    etl.load_fact_vendas records them from its RETURNING old/new."""
+    conn.execute("CALL etl.prepare_agg_linhas_antes()")
     conn.execute(f"""
         WITH changed AS ({statement}
             RETURNING old.data_sk AS o_d, old.regiao_sk AS o_r, old.equipe_sk AS o_e, old.vendedor_sk AS o_v,
                       old.eh_cancelado AS o_c, new.data_sk AS n_d, new.regiao_sk AS n_r, new.equipe_sk AS n_e,
-                      new.vendedor_sk AS n_v, new.eh_cancelado AS n_c)
+                      new.vendedor_sk AS n_v, new.eh_cancelado AS n_c,
+                      coalesce(new.item_pedido_id, old.item_pedido_id) AS item, old.item_pedido_id IS NOT NULL AS existia,
+                      old.pedido_id AS o_pedido, old.cliente_sk AS o_cliente, old.desconto_sk AS o_desconto,
+                      old.quantidade_vendida AS o_qv, old.quantidade_devolvida AS o_qd, old.valor_bruto AS o_vb,
+                      old.valor_desconto AS o_vd, old.valor_total_liquido AS o_vl, old.custo_total AS o_ct),
+        antes AS (
+            INSERT INTO pg_temp.etl_agg_linhas_antes
+            SELECT item, existia, o_pedido, o_d, o_r, o_cliente, o_desconto, o_c, o_qv, o_qd, o_vb, o_vd, o_vl, o_ct
+            FROM changed
+            ON CONFLICT (item_pedido_id) DO NOTHING)
         INSERT INTO ctl.agg_grupos_pendentes (data_sk, regiao_sk, equipe_sk, vendedor_sk)
         SELECT DISTINCT k.d, k.r, k.e, k.v FROM changed,
                LATERAL (VALUES (o_d, o_r, o_e, o_v, o_c), (n_d, n_r, n_e, n_v, n_c)) AS k (d, r, e, v, c)
@@ -817,9 +836,19 @@ def _new_line_on_an_old_order(conn):
         FROM fact.fact_vendas WHERE item_pedido_id = 'I03'""")
 
 
+def _same_line_changed_twice(conn):  # two loads before one refresh: the state before the first one counts
+    _change_and_mark(conn, "UPDATE fact.fact_vendas SET quantidade_devolvida = 1 WHERE item_pedido_id = 'I05'")
+    _change_and_mark(conn, "UPDATE fact.fact_vendas SET data_sk = 20240105 WHERE pedido_id = 'O3'")  # I04, I05
+
+
+def _order_joins_the_customers_other_order_day(conn):  # O10 (C1, 02-28) moves to 01-05, C1's O1 day
+    _change_and_mark(conn, "UPDATE fact.fact_vendas SET data_sk = 20240105 WHERE pedido_id = 'O10'")
+
+
 @pytest.mark.parametrize("change", [
     _seller_moves, _region_moves, _category_moves, _recategorised_in_place, _cancelled_and_back, _returned,
     _deleted_line_empties_a_group, _discount_removed, _to_and_from_unknown_date, _new_line_on_an_old_order,
+    _same_line_changed_twice, _order_joins_the_customers_other_order_day,
 ], ids=lambda f: f.__name__.strip("_"))
 def test_group_refresh_equals_full_recompute_and_writes_only_changed_groups(mart_dw, change):
     """etl.refresh_agg_vendas_grupos recomputes only the groups the changed lines fall into (old and
@@ -850,6 +879,27 @@ def test_group_refresh_equals_full_recompute_and_writes_only_changed_groups(mart
         full, full_orders = _full_recompute(conn, run2)
         assert _strip_run(after) == _strip_run(full)
         assert _strip_run(after_orders) == _strip_run(full_orders)
+        conn.rollback()
+
+
+def test_group_refresh_counts_a_customer_once_over_its_orders_of_a_day(mart_dw):
+    """agg_pedidos_diarios counts distinct customers, moved by difference: C1's second order of a day
+    adds an order but not a customer, and cancelling its first one afterwards (a later load, the other
+    order unchanged) still leaves C1 counted once."""
+    with db.connect("dw", "etl") as conn:
+        run2 = conn.execute("INSERT INTO audit.etl_run (command) VALUES ('test') RETURNING run_id").fetchone()[0]
+        dia = "SELECT pedidos, clientes FROM mart.agg_pedidos_diarios WHERE data = '2024-01-05' AND regiao_sk = %s"
+        se = _sk(conn, "dim_regiao", "regiao_id", "SE", "regiao_sk")
+        assert conn.execute(dia, (se,)).fetchone() == (2, 2)            # O1 (C1), O2 (C2, also SE)
+        _order_joins_the_customers_other_order_day(conn)
+        conn.execute("CALL etl.refresh_agg_vendas_grupos(%s)", (run2,))
+        assert conn.execute(dia, (se,)).fetchone() == (3, 2)            # + O10, C1 counted once
+        _change_and_mark(conn, "UPDATE fact.fact_vendas SET eh_cancelado = true, status = 'canceled' "
+                               "WHERE pedido_id = 'O1'")
+        conn.execute("CALL etl.refresh_agg_vendas_grupos(%s)", (run2,))
+        assert conn.execute(dia, (se,)).fetchone() == (2, 2)            # O10 keeps C1 on the day
+        full, full_orders = _full_recompute(conn, run2)
+        assert _strip_run(_orders_agg(conn)) == _strip_run(full_orders)
         conn.rollback()
 
 

@@ -46,7 +46,9 @@
 --      old/new comparison in RETURNING) queues the seller-day (data_sk x regiao_sk x equipe_sk x
 --      vendedor_sk) of its old and of its new version in ctl.agg_grupos_pendentes (V060; cancelled
 --      versions are in no aggregate, so not queued); the harness then calls
---      etl.refresh_agg_vendas_grupos in this transaction; the (day, order) of both versions go to
+--      etl.refresh_agg_vendas_grupos in this transaction, which also reads the line's state before this
+--      transaction (or its absence) from pg_temp.etl_agg_linhas_antes (etl.prepare_agg_linhas_antes;
+--      first state kept) for the distinct order and customer counts; the (day, order) of both versions go to
 --      pg_temp.etl_fact_vendas_alteradas (dropped at commit), which the harness reads for the
 --      reconciliation it owes. The bulk path queues its days whole in ctl.agg_refresh_pending instead. The customer version is joined by hash: of the whole dimension for a
 --      large batch, of the batch's customers' versions for a small one (see step 5 below).
@@ -92,6 +94,9 @@ BEGIN
         DROP TABLE pg_temp.etl_fact_vendas_alteradas;
     END IF;
     CREATE TEMPORARY TABLE etl_fact_vendas_alteradas (data_sk integer, pedido_id text) ON COMMIT DROP;
+    -- the state before this transaction's changes of every line changed, inserted or deleted, for the
+    -- distinct counts of etl.refresh_agg_vendas_grupos (kept from an earlier call: the first state wins)
+    CALL etl.prepare_agg_linhas_antes();
 
     -- 2. deletes
     -- (each deleted non-cancelled line's aggregate group goes to ctl.agg_grupos_pendentes)
@@ -101,9 +106,18 @@ BEGIN
                WHERE d.table_name = 'order_items'
                  AND NOT EXISTS (SELECT 1 FROM stg.order_lines AS s WHERE s.order_item_id = d.row_key)) AS k
         WHERE f.item_pedido_id = k.row_key
-        RETURNING f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk, f.eh_cancelado, f.pedido_id
+        RETURNING f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk, f.eh_cancelado, f.pedido_id,
+                  f.item_pedido_id, f.cliente_sk, f.desconto_sk, f.quantidade_vendida, f.quantidade_devolvida,
+                  f.valor_bruto, f.valor_desconto, f.valor_total_liquido, f.custo_total
     ), listed AS (
         INSERT INTO pg_temp.etl_fact_vendas_alteradas (data_sk, pedido_id) SELECT x.data_sk, x.pedido_id FROM deleted AS x
+    ), antes AS (
+        INSERT INTO pg_temp.etl_agg_linhas_antes
+        SELECT x.item_pedido_id, true, x.pedido_id, x.data_sk, x.regiao_sk, x.cliente_sk, x.desconto_sk, x.eh_cancelado,
+               x.quantidade_vendida, x.quantidade_devolvida, x.valor_bruto, x.valor_desconto, x.valor_total_liquido,
+               x.custo_total
+        FROM deleted AS x
+        ON CONFLICT (item_pedido_id) DO NOTHING
     ), pending AS (
         INSERT INTO ctl.agg_grupos_pendentes AS g (data_sk, regiao_sk, equipe_sk, vendedor_sk, run_id)
         SELECT DISTINCT x.data_sk, x.regiao_sk, x.equipe_sk, x.vendedor_sk, p_run_id
@@ -119,9 +133,18 @@ BEGIN
         WHERE f.pedido_id = k.row_key
           AND NOT EXISTS (SELECT 1 FROM stg.order_lines AS s
                           WHERE s.order_item_id = f.item_pedido_id AND s.order_found)
-        RETURNING f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk, f.eh_cancelado, f.pedido_id
+        RETURNING f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk, f.eh_cancelado, f.pedido_id,
+                  f.item_pedido_id, f.cliente_sk, f.desconto_sk, f.quantidade_vendida, f.quantidade_devolvida,
+                  f.valor_bruto, f.valor_desconto, f.valor_total_liquido, f.custo_total
     ), listed AS (
         INSERT INTO pg_temp.etl_fact_vendas_alteradas (data_sk, pedido_id) SELECT x.data_sk, x.pedido_id FROM deleted AS x
+    ), antes AS (
+        INSERT INTO pg_temp.etl_agg_linhas_antes
+        SELECT x.item_pedido_id, true, x.pedido_id, x.data_sk, x.regiao_sk, x.cliente_sk, x.desconto_sk, x.eh_cancelado,
+               x.quantidade_vendida, x.quantidade_devolvida, x.valor_bruto, x.valor_desconto, x.valor_total_liquido,
+               x.custo_total
+        FROM deleted AS x
+        ON CONFLICT (item_pedido_id) DO NOTHING
     ), pending AS (
         INSERT INTO ctl.agg_grupos_pendentes AS g (data_sk, regiao_sk, equipe_sk, vendedor_sk, run_id)
         SELECT DISTINCT x.data_sk, x.regiao_sk, x.equipe_sk, x.vendedor_sk, p_run_id
@@ -137,9 +160,18 @@ BEGIN
             WHERE f.data_sk BETWEEN to_char(p_reprocess_from, 'YYYYMMDD')::integer
                                 AND to_char(p_reprocess_to, 'YYYYMMDD')::integer
               AND NOT EXISTS (SELECT 1 FROM stg.order_lines AS s WHERE s.order_item_id = f.item_pedido_id)
-            RETURNING f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk, f.eh_cancelado, f.pedido_id
+            RETURNING f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk, f.eh_cancelado, f.pedido_id,
+                  f.item_pedido_id, f.cliente_sk, f.desconto_sk, f.quantidade_vendida, f.quantidade_devolvida,
+                  f.valor_bruto, f.valor_desconto, f.valor_total_liquido, f.custo_total
         ), listed AS (
             INSERT INTO pg_temp.etl_fact_vendas_alteradas (data_sk, pedido_id) SELECT x.data_sk, x.pedido_id FROM deleted AS x
+        ), antes AS (
+            INSERT INTO pg_temp.etl_agg_linhas_antes
+            SELECT x.item_pedido_id, true, x.pedido_id, x.data_sk, x.regiao_sk, x.cliente_sk, x.desconto_sk,
+                   x.eh_cancelado, x.quantidade_vendida, x.quantidade_devolvida, x.valor_bruto, x.valor_desconto,
+                   x.valor_total_liquido, x.custo_total
+            FROM deleted AS x
+            ON CONFLICT (item_pedido_id) DO NOTHING
         ), pending AS (
             INSERT INTO ctl.agg_grupos_pendentes AS g (data_sk, regiao_sk, equipe_sk, vendedor_sk, run_id)
             SELECT DISTINCT x.data_sk, x.regiao_sk, x.equipe_sk, x.vendedor_sk, p_run_id
@@ -305,6 +337,11 @@ BEGIN
         RETURNING merge_action() AS action,
                   old.data_sk AS old_data_sk, old.regiao_sk AS old_regiao_sk, old.equipe_sk AS old_equipe_sk,
                   old.vendedor_sk AS old_vendedor_sk, old.eh_cancelado AS old_cancelado, old.pedido_id AS old_pedido_id,
+                  new.item_pedido_id AS item_pedido_id, old.item_pedido_id IS NOT NULL AS existia,
+                  old.cliente_sk AS old_cliente_sk, old.desconto_sk AS old_desconto_sk,
+                  old.quantidade_vendida AS old_quantidade_vendida, old.quantidade_devolvida AS old_quantidade_devolvida,
+                  old.valor_bruto AS old_valor_bruto, old.valor_desconto AS old_valor_desconto,
+                  old.valor_total_liquido AS old_valor_total_liquido, old.custo_total AS old_custo_total,
                   new.data_sk AS new_data_sk, new.regiao_sk AS new_regiao_sk, new.equipe_sk AS new_equipe_sk,
                   new.vendedor_sk AS new_vendedor_sk, new.eh_cancelado AS new_cancelado, new.pedido_id AS new_pedido_id,
                   -- every column an aggregate reads (etl.refresh_agg_vendas_*): a line whose other
@@ -325,6 +362,15 @@ BEGIN
         CROSS JOIN LATERAL (VALUES (m.old_data_sk, m.old_pedido_id), (m.new_data_sk, m.new_pedido_id))
             AS k (data_sk, pedido_id)
         WHERE NOT $2 AND m.aggregated_changed AND k.data_sk IS NOT NULL
+    ), antes AS (
+        -- the old version (or its absence) of every line whose aggregated values changed
+        INSERT INTO pg_temp.etl_agg_linhas_antes
+        SELECT m.item_pedido_id, m.existia, m.old_pedido_id, m.old_data_sk, m.old_regiao_sk, m.old_cliente_sk,
+               m.old_desconto_sk, m.old_cancelado, m.old_quantidade_vendida, m.old_quantidade_devolvida,
+               m.old_valor_bruto, m.old_valor_desconto, m.old_valor_total_liquido, m.old_custo_total
+        FROM merged AS m
+        WHERE NOT $2 AND m.aggregated_changed
+        ON CONFLICT (item_pedido_id) DO NOTHING
     ), pending AS (
         -- the aggregate groups of the old and the new version of every line whose aggregated values
         -- changed (cancelled versions are in no aggregate); not on the bulk path (every day, below)

@@ -2,9 +2,10 @@
 -- changed lines in ctl.agg_grupos_pendentes): the first load queues whole days, not groups; a
 -- status-only change queues nothing; a return queues its seller-day, which is rewritten alone; a
 -- tombstoned line empties its group, whose rows go (daily, day x region, monthly); the queue ends
--- empty; every aggregate equals a grouping of the fact; bad input.
+-- empty; the load lists the changed lines' state before it (pg_temp.etl_agg_linhas_antes), which
+-- the refresh consumes; every aggregate equals a grouping of the fact; bad input.
 BEGIN;
-SELECT plan(12);
+SELECT plan(15);
 
 SELECT is_procedure('etl', 'refresh_agg_vendas_grupos', ARRAY['bigint'], 'signature');
 
@@ -50,7 +51,12 @@ SELECT results_eq($$SELECT g.data_sk, v.vendedor_id FROM ctl.agg_grupos_pendente
                     JOIN dim.dim_vendedor AS v USING (vendedor_sk)$$,
                   $$VALUES (20240304, 'V1')$$,
                   'a return queues its seller-day; a status-only change queues nothing');
+SELECT results_eq($$SELECT item_pedido_id, existia, quantidade_devolvida, valor_total_liquido
+                    FROM pg_temp.etl_agg_linhas_antes$$,
+                  $$VALUES ('I1', true, 0, 100.00::numeric(14,2))$$,
+                  'the load lists the returned line as it was before (the status-only change is not listed)');
 CALL etl.refresh_agg_vendas_grupos(970202);
+SELECT is(to_regclass('pg_temp.etl_agg_linhas_antes'), NULL, 'the refresh consumes that list');
 SELECT results_eq($$SELECT v.vendedor_id, a.categoria, a.quantidade_devolvida::integer, a.refreshed_run_id
                     FROM mart.agg_vendas_diarias AS a JOIN dim.dim_vendedor AS v USING (vendedor_sk)
                     ORDER BY 1, 2$$,
@@ -82,6 +88,16 @@ SELECT set_eq($$SELECT data_sk, regiao_sk, categoria, equipe_sk, vendedor_sk, li
                 FROM fact.fact_vendas AS f JOIN dim.dim_produto AS p USING (produto_sk)
                 WHERE NOT f.eh_cancelado GROUP BY 1, 2, 3, 4, 5$$,
               'the daily aggregate equals a grouping of the fact');
+SELECT set_eq($$SELECT data_sk, regiao_sk, pedidos, clientes, linhas, quantidade_devolvida, valor_total_liquido,
+                       pedidos_com_desconto, pedidos_sem_desconto
+                FROM mart.agg_pedidos_diarios$$,
+              $$SELECT f.data_sk, f.regiao_sk, count(DISTINCT f.pedido_id) AS pedidos,
+                       count(DISTINCT f.cliente_sk) AS clientes, count(*) AS linhas,
+                       sum(f.quantidade_devolvida) AS quantidade_devolvida, sum(f.valor_total_liquido) AS valor,
+                       count(DISTINCT f.pedido_id) FILTER (WHERE f.valor_desconto > 0) AS com_desconto,
+                       count(DISTINCT f.pedido_id) FILTER (WHERE NOT f.valor_desconto > 0) AS sem_desconto
+                FROM fact.fact_vendas AS f WHERE NOT f.eh_cancelado GROUP BY 1, 2$$,
+              'the day x region aggregate, moved by difference, equals a grouping of the fact');
 
 SELECT throws_ok($$CALL etl.refresh_agg_vendas_grupos(NULL)$$, '22023', NULL, 'a NULL run is rejected');
 SELECT throws_ok($$CALL etl.refresh_agg_vendas_grupos(999999999)$$, '23503', NULL, 'an unknown run is rejected');
