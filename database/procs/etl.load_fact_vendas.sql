@@ -98,33 +98,23 @@ BEGIN
     -- distinct counts of etl.refresh_agg_vendas_grupos (kept from an earlier call: the first state wins)
     CALL etl.prepare_agg_linhas_antes();
 
-    -- 2. deletes
-    -- (each deleted non-cancelled line's aggregate group goes to ctl.agg_grupos_pendentes)
+    -- 2. deletes, each line removed kept in pg_temp.etl_fact_vendas_removidas for the trail below
+    IF to_regclass('pg_temp.etl_fact_vendas_removidas') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_fact_vendas_removidas;  -- a second call in the same transaction
+    END IF;
+    CREATE TEMPORARY TABLE etl_fact_vendas_removidas ON COMMIT DROP AS
+    SELECT * FROM fact.fact_vendas WITH NO DATA;
+
     WITH deleted AS (
         DELETE FROM fact.fact_vendas AS f
         USING (SELECT DISTINCT d.row_key FROM stg.deleted_rows AS d
                WHERE d.table_name = 'order_items'
                  AND NOT EXISTS (SELECT 1 FROM stg.order_lines AS s WHERE s.order_item_id = d.row_key)) AS k
         WHERE f.item_pedido_id = k.row_key
-        RETURNING f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk, f.eh_cancelado, f.pedido_id,
-                  f.item_pedido_id, f.cliente_sk, f.desconto_sk, f.quantidade_vendida, f.quantidade_devolvida,
-                  f.valor_bruto, f.valor_desconto, f.valor_total_liquido, f.custo_total
-    ), listed AS (
-        INSERT INTO pg_temp.etl_fact_vendas_alteradas (data_sk, pedido_id) SELECT x.data_sk, x.pedido_id FROM deleted AS x
-    ), antes AS (
-        INSERT INTO pg_temp.etl_agg_linhas_antes
-        SELECT x.item_pedido_id, true, x.pedido_id, x.data_sk, x.regiao_sk, x.cliente_sk, x.desconto_sk, x.eh_cancelado,
-               x.quantidade_vendida, x.quantidade_devolvida, x.valor_bruto, x.valor_desconto, x.valor_total_liquido,
-               x.custo_total
-        FROM deleted AS x
-        ON CONFLICT (item_pedido_id) DO NOTHING
-    ), pending AS (
-        INSERT INTO ctl.agg_grupos_pendentes AS g (data_sk, regiao_sk, equipe_sk, vendedor_sk, run_id)
-        SELECT DISTINCT x.data_sk, x.regiao_sk, x.equipe_sk, x.vendedor_sk, p_run_id
-        FROM deleted AS x WHERE NOT x.eh_cancelado
-        ON CONFLICT DO NOTHING
+        RETURNING f.*
     )
-    SELECT count(*) INTO v_count FROM deleted;
+    INSERT INTO pg_temp.etl_fact_vendas_removidas SELECT * FROM deleted;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
     v_deleted := v_deleted + v_count;
 
     WITH deleted AS (
@@ -133,25 +123,10 @@ BEGIN
         WHERE f.pedido_id = k.row_key
           AND NOT EXISTS (SELECT 1 FROM stg.order_lines AS s
                           WHERE s.order_item_id = f.item_pedido_id AND s.order_found)
-        RETURNING f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk, f.eh_cancelado, f.pedido_id,
-                  f.item_pedido_id, f.cliente_sk, f.desconto_sk, f.quantidade_vendida, f.quantidade_devolvida,
-                  f.valor_bruto, f.valor_desconto, f.valor_total_liquido, f.custo_total
-    ), listed AS (
-        INSERT INTO pg_temp.etl_fact_vendas_alteradas (data_sk, pedido_id) SELECT x.data_sk, x.pedido_id FROM deleted AS x
-    ), antes AS (
-        INSERT INTO pg_temp.etl_agg_linhas_antes
-        SELECT x.item_pedido_id, true, x.pedido_id, x.data_sk, x.regiao_sk, x.cliente_sk, x.desconto_sk, x.eh_cancelado,
-               x.quantidade_vendida, x.quantidade_devolvida, x.valor_bruto, x.valor_desconto, x.valor_total_liquido,
-               x.custo_total
-        FROM deleted AS x
-        ON CONFLICT (item_pedido_id) DO NOTHING
-    ), pending AS (
-        INSERT INTO ctl.agg_grupos_pendentes AS g (data_sk, regiao_sk, equipe_sk, vendedor_sk, run_id)
-        SELECT DISTINCT x.data_sk, x.regiao_sk, x.equipe_sk, x.vendedor_sk, p_run_id
-        FROM deleted AS x WHERE NOT x.eh_cancelado
-        ON CONFLICT DO NOTHING
+        RETURNING f.*
     )
-    SELECT count(*) INTO v_count FROM deleted;
+    INSERT INTO pg_temp.etl_fact_vendas_removidas SELECT * FROM deleted;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
     v_deleted := v_deleted + v_count;
 
     IF p_reprocess_from IS NOT NULL THEN
@@ -160,27 +135,30 @@ BEGIN
             WHERE f.data_sk BETWEEN to_char(p_reprocess_from, 'YYYYMMDD')::integer
                                 AND to_char(p_reprocess_to, 'YYYYMMDD')::integer
               AND NOT EXISTS (SELECT 1 FROM stg.order_lines AS s WHERE s.order_item_id = f.item_pedido_id)
-            RETURNING f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk, f.eh_cancelado, f.pedido_id,
-                  f.item_pedido_id, f.cliente_sk, f.desconto_sk, f.quantidade_vendida, f.quantidade_devolvida,
-                  f.valor_bruto, f.valor_desconto, f.valor_total_liquido, f.custo_total
-        ), listed AS (
-            INSERT INTO pg_temp.etl_fact_vendas_alteradas (data_sk, pedido_id) SELECT x.data_sk, x.pedido_id FROM deleted AS x
-        ), antes AS (
-            INSERT INTO pg_temp.etl_agg_linhas_antes
-            SELECT x.item_pedido_id, true, x.pedido_id, x.data_sk, x.regiao_sk, x.cliente_sk, x.desconto_sk,
-                   x.eh_cancelado, x.quantidade_vendida, x.quantidade_devolvida, x.valor_bruto, x.valor_desconto,
-                   x.valor_total_liquido, x.custo_total
-            FROM deleted AS x
-            ON CONFLICT (item_pedido_id) DO NOTHING
-        ), pending AS (
-            INSERT INTO ctl.agg_grupos_pendentes AS g (data_sk, regiao_sk, equipe_sk, vendedor_sk, run_id)
-            SELECT DISTINCT x.data_sk, x.regiao_sk, x.equipe_sk, x.vendedor_sk, p_run_id
-            FROM deleted AS x WHERE NOT x.eh_cancelado
-            ON CONFLICT DO NOTHING
+            RETURNING f.*
         )
-        SELECT count(*) INTO v_count FROM deleted;
+        INSERT INTO pg_temp.etl_fact_vendas_removidas SELECT * FROM deleted;
+        GET DIAGNOSTICS v_count = ROW_COUNT;
         v_deleted := v_deleted + v_count;
     END IF;
+
+    -- the removed lines' trail: (day, order) for the harness, their earlier state for the distinct
+    -- counts of the group refresh, and the aggregate groups of the non-cancelled ones
+    WITH listed AS (
+        INSERT INTO pg_temp.etl_fact_vendas_alteradas (data_sk, pedido_id)
+        SELECT x.data_sk, x.pedido_id FROM pg_temp.etl_fact_vendas_removidas AS x
+    ), antes AS (
+        INSERT INTO pg_temp.etl_agg_linhas_antes
+        SELECT x.item_pedido_id, true, x.pedido_id, x.data_sk, x.regiao_sk, x.cliente_sk, x.desconto_sk, x.eh_cancelado,
+               x.quantidade_vendida, x.quantidade_devolvida, x.valor_bruto, x.valor_desconto, x.valor_total_liquido,
+               x.custo_total
+        FROM pg_temp.etl_fact_vendas_removidas AS x
+        ON CONFLICT (item_pedido_id) DO NOTHING
+    )
+    INSERT INTO ctl.agg_grupos_pendentes AS g (data_sk, regiao_sk, equipe_sk, vendedor_sk, run_id)
+    SELECT DISTINCT x.data_sk, x.regiao_sk, x.equipe_sk, x.vendedor_sk, p_run_id
+    FROM pg_temp.etl_fact_vendas_removidas AS x WHERE NOT x.eh_cancelado
+    ON CONFLICT DO NOTHING;
 
     -- 3. screens: every staging line with its rule (NULL = accepted), in a temporary table
     IF to_regclass('pg_temp.etl_fact_vendas_linhas') IS NOT NULL THEN
