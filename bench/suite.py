@@ -45,6 +45,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
+from harness.errors import ConfigError
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 RERUNS = 3   # reruns with nothing new; the median is the figure (see run())
@@ -402,6 +404,21 @@ def _targets(result: dict, scale: float, baseline: dict | None = None) -> dict:
 
 
 # ------------------------------------------------------------------ the run
+# disk the run needs under --out: the shop, the warehouse, the floor's copy of the fact and the WAL
+# in between (a scale-10 run filled 16 GB and died in the floor, 40 minutes in, on a 23 GB-free disk
+# shared with kept copies); refused before the run instead
+GB_PER_SCALE = 2.0
+GB_FIXED = 1.0
+
+
+def _check_free_space(out_dir: Path, scale: float) -> None:
+    need = GB_FIXED + GB_PER_SCALE * scale
+    free = shutil.disk_usage(out_dir).free / 1024 ** 3
+    if free < need:
+        raise ConfigError(f"a scale-{scale:g} bench needs about {need:.0f} GB free under {out_dir} "
+                          f"(shop, warehouse, the floor's copy and WAL); {free:.1f} GB are free")
+
+
 def run(scale: float, out_dir: Path, *, repeat: int = 20, seed: int = 42, doc: Path | None = DEFAULT_DOC,
         keep_home: bool = False, baseline: Path | None = None, log: Log = print) -> dict:
     """Run the whole suite; returns the result dict (also written as JSON, and into `doc`).
@@ -410,6 +427,7 @@ def run(scale: float, out_dir: Path, *, repeat: int = 20, seed: int = 42, doc: P
     base = json.loads(Path(baseline).read_text()) if baseline else None
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    _check_free_space(out_dir, scale)
     home = Path(tempfile.mkdtemp(prefix=f"bench-home-{scale:g}-", dir=out_dir))
     result: dict = {"scale": scale, "seed": seed, "machine": machine(), "home": str(home)}
     with _private_env(home):

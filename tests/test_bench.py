@@ -94,3 +94,16 @@ def test_bench_refuses_a_missing_baseline_before_running(tmp_path):
                                       "--baseline", str(tmp_path / "nowhere.json")])
     assert result.exit_code == 2 and "nowhere.json" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_bench_refuses_a_disk_too_small_for_the_scale_before_running(tmp_path, monkeypatch):
+    # a scale-10 run that died of a full disk in its floor, 40 minutes in, is now refused at once
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(100 * 1024 ** 3, 95 * 1024 ** 3, 5 * 1024 ** 3))
+    result = CliRunner().invoke(app, ["bench", "--scale", "10", "--out", str(tmp_path / "out"), "--no-doc"])
+    assert result.exit_code == 2, result.output
+    assert "needs about 21 GB free" in result.output and "5.0 GB are free" in result.output
+    assert not any((tmp_path / "out").glob("bench-home-*"))   # no server was started
