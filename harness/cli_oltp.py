@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from harness.clitools import err, out, run
+from harness.errors import HarnessError
 
 oltp_app = typer.Typer(help="The shop (OLTP) database: generate demo data, advance days, import Olist CSVs.",
                        no_args_is_help=True)
@@ -79,6 +81,12 @@ def advance_cmd(
     out.print(_counts_table(f"shop advanced: {first} .. {last}", summary.items(), headers=("what", "count")))
 
 
+class DateOrder(str, Enum):
+    auto = "auto"
+    mdy = "mdy"
+    dmy = "dmy"
+
+
 @oltp_app.command("import-olist")
 def import_olist_cmd(
     directory: Annotated[Path, typer.Argument(help="Directory holding the Olist CSV files.")],
@@ -91,23 +99,25 @@ def import_olist_cmd(
         help="Import without these files (not orders, order_items): products and sellers become placeholders "
              "from the order lines, customers from the orders; no payments means no vouchers.")] = None,
     max_bad_share: Annotated[float, typer.Option(
-        help="Refuse (nothing written) when more than this share of a file's rows cannot be used.")] = 0.05,
+        min=0, max=1, help="Refuse (nothing written) when more than this share of a file's rows cannot be used.")] = 0.05,
     max_orphan_share: Annotated[float, typer.Option(
-        help="Refuse (nothing written) when more than this share of a file's rows are orphans "
-             "(lines without their order, orders without their customer...).")] = 0.01,
+        min=0, max=1, help="Refuse (nothing written) when more than this share of a file's rows are orphans "
+                           "(lines without their order, orders without their customer...).")] = 0.01,
     accept_orphans: Annotated[bool, typer.Option(
         "--accept-orphans", help="Import even above --max-orphan-share (the warehouse rejects orphan lines).")] = False,
-    date_order: Annotated[str, typer.Option(
-        help="Day/month order of slash dates: auto (decided from the values), mdy or dmy.")] = "auto",
+    date_order: Annotated[DateOrder, typer.Option(
+        help="Day/month order of slash dates: auto (decided from the values), mdy or dmy.")] = DateOrder.auto,
 ) -> None:
     """Import the Olist CSV layout into the shop: every file is checked first, nothing is written when one is
     refused; re-importing changes nothing (docs/olist-mapping.md)."""
     from harness.oltp import olist
 
-    files = run(olist.parse_file_options, file)
-    allowed = run(olist.parse_kinds, allow_missing)
+    try:
+        files, allowed = olist.parse_file_options(file), olist.parse_kinds(allow_missing)
+    except HarnessError as exc:
+        raise typer.BadParameter(str(exc)) from None
     report = run(olist.import_olist, directory, files=files, allow_missing=allowed, max_bad_share=max_bad_share,
-                 max_orphan_share=max_orphan_share, accept_orphans=accept_orphans, date_order=date_order)
+                 max_orphan_share=max_orphan_share, accept_orphans=accept_orphans, date_order=date_order.value)
     print_olist_report(report)
 
 
