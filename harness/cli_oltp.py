@@ -123,27 +123,32 @@ def import_olist_cmd(
 
 def print_olist_report(report) -> None:
     files = Table(title=f"Olist import from {report.directory}: files")
-    for h in ("kind", "file", "read", "duplicates", "skipped", "why skipped", "imported", "orphans"):
-        files.add_column(h, justify="left" if h in ("kind", "file", "why skipped", "orphans") else "right")
+    for h in ("kind", "file", "read", "duplicates", "skipped", "why skipped (first line: value)", "imported",
+              "orphans"):
+        files.add_column(h, justify="right" if h in ("read", "duplicates", "skipped", "imported") else "left")
+    notes = []
     for kind, f in report.files.items():
         why = "; ".join(f"{reason}: {n:,} (line {f.examples[reason][0]}: {f.examples[reason][1]!r})"
                         for reason, n in f.skipped.most_common())
-        why = "; ".join(x for x in [why] + [f"{reason}: {n:,}" for reason, n in f.not_used.items()] if x)
         imported = f"{f.imported:,}" if f.path else f"{f.placeholders:,} placeholders"
-        name = str(f.path) if f.path else "(missing)"
-        if f.date_format:
-            name += f" [dates {f.date_format}]"
-        if f.encoding == "latin-1":
-            name += " [latin-1]"
+        if f.path is None:
+            name = "(missing)"
+        else:
+            name = str(f.path.relative_to(report.directory)) if f.path.is_relative_to(report.directory) else str(f.path)
         orphans = "; ".join(f"{n:,} {what}" for what, n in f.orphans.items())
         files.add_row(kind, escape(name), f"{f.read:,}", f"{f.duplicates:,}", f"{f.bad:,}", escape(why), imported,
                       orphans)
+        if f.date_format:
+            notes.append(f"{kind}: dates {f.date_format}")
+        if f.encoding == "latin-1":
+            notes.append(f"{kind}: read as Latin-1 (not UTF-8)")
+        notes += [f"{kind}: {n:,} rows not used: {reason}" for reason, n in f.not_used.items()]
     out.print(files)
     tables = _counts_table("shop tables", [(name, t.rows, t.inserted, t.updated, t.unchanged)
                                            for name, t in report.tables.items()],
                            headers=("table", "rows", "inserted", "updated", "unchanged"))
     out.print(tables)
-    for note in report.notes:
+    for note in notes + report.notes:
         out.print(f"note: {escape(note)}", highlight=False)
     for warning in report.warnings:
         err.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
