@@ -193,6 +193,14 @@ def build_variants(root: Path, seed: int = 16) -> dict[str, Variant]:
     add("spreadsheet", sheet, args=["--file", "orders=orders_dataset.csv"], names=sheet_names, same=False,
         bom=True, crlf=True)
 
+    # the same export with one impossible date, on the 101st order (its extra column spans lines)
+    bad_sheet = sheet["orders"].copy()
+    bad_sheet.rows[100][bad_sheet.col("order_purchase_timestamp")] = "2/30/2018 10:15"
+    var = add("spreadsheet_bad_date", {**sheet, "orders": bad_sheet}, args=["--file", "orders=orders_dataset.csv"],
+              names=sheet_names, same=False, bom=True, crlf=True)
+    var.notes["bad"] = (2 + sum(1 + sum(c.count("\n") for c in r) for r in bad_sheet.rows[:100]), "2/30/2018 10:15")
+    var.notes["bad_order"] = clean["orders"].rows[100][0]
+
     # content that differs from the clean sample
     no_ps = {**clean, "products": None, "sellers": None}
     add("missing_products_sellers", no_ps, args=["--allow-missing", "products,sellers"], truth=no_ps, same=False)
@@ -211,7 +219,8 @@ def build_variants(root: Path, seed: int = 16) -> dict[str, Variant]:
     for row in serial.rows:
         t = dt.datetime.fromisoformat(row[i])
         row[i] = f"{(t - dt.datetime(1899, 12, 30)).total_seconds() / 86400:.6f}"
-    add("excel_serial_dates", {**clean, "orders": serial}, same=False)
+    var = add("excel_serial_dates", {**clean, "orders": serial}, same=False)
+    var.notes["bad"] = (2, serial.rows[0][i])
     ambiguous = {k: t.copy() for k, t in clean.items()}
     ambiguous["orders"].rows = [r for r in ambiguous["orders"].rows
                                 if all(not r[ambiguous["orders"].col(c)] or
@@ -222,7 +231,8 @@ def build_variants(root: Path, seed: int = 16) -> dict[str, Variant]:
         ambiguous[kind].rows = [r for r in ambiguous[kind].rows if r[0] in kept]
     truth = {**ambiguous, "orders": Table(clean["orders"].header, [r for r in clean["orders"].rows if r[0] in kept])}
     ambiguous["orders"] = reformat_times(ambiguous["orders"], us_seconds)
-    add("ambiguous_dates", ambiguous, truth=truth, same=False)
+    var = add("ambiguous_dates", ambiguous, truth=truth, same=False)
+    var.notes["bad"] = (2, ambiguous["orders"].rows[0][ambiguous["orders"].col("order_purchase_timestamp")])
     return v
 
 

@@ -144,20 +144,39 @@ def test_orphan_heavy_extract_is_refused_and_writes_nothing(shared, variants):
     assert checksums() == before
 
 
-@pytest.mark.parametrize("name", ["excel_serial_dates", "ambiguous_dates"])
-def test_unparseable_or_ambiguous_dates_are_refused_naming_file_line_and_value(shared, variants, name):
+@pytest.mark.parametrize("name, extra, why", [
+    ("excel_serial_dates", [], "8,135 of 8,135 rows (100.0%) cannot be used, more than 5.0% (--max-bad-share): "
+                               "bad purchase timestamp: 8,135"),
+    ("ambiguous_dates", [], "ambiguous dates: no value has a day above 12"),
+    # one impossible date in a US spreadsheet export: refused when no unusable row is allowed
+    ("spreadsheet_bad_date", ["--max-bad-share", "0"], "1 of 8,135 rows (0.0%) cannot be used, more than 0.0%"),
+])
+def test_unparseable_or_ambiguous_dates_are_refused_naming_file_line_and_value(shared, variants, name, extra, why):
     variant = variants[name]
     before = checksums()
-    result = import_cli(variant)
+    result = import_cli(variant, *extra)
     assert result.exit_code == 1
     output = " ".join(result.output.split())
-    path = variant.directory / ov.NAMES["orders"]
-    with open(path, newline="", encoding="utf-8") as f:
-        value = next(csv.DictReader(f))["order_purchase_timestamp"]  # the first row, line 2
-    assert str(path) in output and f"line 2" in output and repr(value) in output, output
-    assert ("ambiguous" in output and "--date-order" in output) if name == "ambiguous_dates" else \
-        "cannot be used" in output
+    path = next(p for p in variant.directory.iterdir() if p.name.startswith(("olist_orders", "orders_")))
+    line, value = variant.notes["bad"]
+    assert str(path) in output and f"line {line}" in output and repr(value) in output, output
+    assert why in output and "nothing was written" in output
+    if name == "ambiguous_dates":
+        assert "--date-order" in output
     assert checksums() == before
+
+
+def test_a_few_unusable_rows_are_skipped_and_reported(fresh_dbs, variants):
+    variant = variants["spreadsheet_bad_date"]
+    result = import_cli(variant)
+    assert result.exit_code == 0, result.output
+    line, value = variant.notes["bad"]
+    assert f"bad purchase timestamp: 1 (line {line}: {value!r})" in " ".join(result.output.split())
+    assert load.load_daily().status == "succeeded"
+    skipped = variant.notes["bad_order"]
+    truth = {**variant.truth, "orders": ov.Table(variant.truth["orders"].header,
+                                                 [r for r in variant.truth["orders"].rows if r[0] != skipped])}
+    assert_lands_like_the_csv(truth)
 
 
 @pytest.mark.parametrize("name", ["missing_products_sellers", "missing_customers_payments", "summer_time"])

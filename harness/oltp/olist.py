@@ -205,7 +205,7 @@ def decode(raw: bytes) -> tuple[str, str]:
 
 
 def read_csv(path: Path, spec: Spec) -> tuple[list[dict], str, list[str]]:
-    """Every record of a file as a dict of the spec's columns (+ `_line`, the record's last line);
+    """Every record of a file as a dict of the spec's columns (+ `_line`, the record's first line);
     a HarnessError names the file and line of any structural fault."""
     try:
         text, encoding = decode(path.read_bytes())
@@ -226,14 +226,16 @@ def read_csv(path: Path, spec: Spec) -> tuple[list[dict], str, list[str]]:
             raise HarnessError(f"{path}: header repeats column(s) {', '.join(repeated)}")
         wanted = [(i, c) for i, c in enumerate(header) if c in spec.columns + spec.evidence]
         records = []
+        end = reader.line_num
         for fields in reader:
+            start, end = end + 1, reader.line_num  # a quoted field may span lines: the record's first line
             if not fields or fields == [""]:
                 continue  # a blank line
             if len(fields) != len(header):
-                raise HarnessError(f"{path}, line {reader.line_num}: {len(fields)} fields where the header has "
+                raise HarnessError(f"{path}, line {start}: {len(fields)} fields where the header has "
                                    f"{len(header)} (truncated or malformed line)")
             rec = {c: fields[i].strip() for i, c in wanted}
-            rec["_line"] = reader.line_num
+            rec["_line"] = start
             records.append(rec)
     except csv.Error as exc:
         raise HarnessError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
