@@ -451,7 +451,7 @@ def read_extract(paths: dict[str, Path | None], report: ImportReport, date_order
 
     fr, lines = report.files["order_items"], []
     for rec in records["order_items"]:
-        if not rec["order_item_id"].isdigit() or not 0 < int(rec["order_item_id"]) < 2**31:
+        if not re.fullmatch(r"[0-9]{1,9}", rec["order_item_id"]) or int(rec["order_item_id"]) == 0:
             fr.skip("bad order_item_id", rec, rec["order_item_id"])
         elif money(rec["price"]) is None:
             fr.skip("bad price", rec, rec["price"])
