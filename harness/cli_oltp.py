@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.clitools import out, run
+from harness.clitools import err, out, run
+from harness.errors import HarnessError
 
 oltp_app = typer.Typer(help="The shop (OLTP) database: generate demo data, advance days, import Olist CSVs.",
                        no_args_is_help=True)
@@ -78,22 +81,74 @@ def advance_cmd(
     out.print(_counts_table(f"shop advanced: {first} .. {last}", summary.items(), headers=("what", "count")))
 
 
+class DateOrder(str, Enum):
+    auto = "auto"
+    mdy = "mdy"
+    dmy = "dmy"
+
+
 @oltp_app.command("import-olist")
 def import_olist_cmd(
     directory: Annotated[Path, typer.Argument(help="Directory holding the Olist CSV files.")],
+    file: Annotated[Optional[list[str]], typer.Option(
+        "--file", metavar="KIND=PATH",
+        help="A file with another name or place (repeatable). KIND: customers, orders, order_items, payments, "
+             "products, sellers, category_translation; a relative PATH is looked for as given, then in DIR.")] = None,
+    allow_missing: Annotated[Optional[list[str]], typer.Option(
+        "--allow-missing", metavar="KIND,...",
+        help="Import without these files (not orders, order_items): products and sellers become placeholders "
+             "from the order lines, customers from the orders; no payments means no vouchers.")] = None,
+    max_bad_share: Annotated[float, typer.Option(
+        min=0, max=1, help="Refuse (nothing written) when more than this share of a file's rows cannot be used.")] = 0.05,
+    max_orphan_share: Annotated[float, typer.Option(
+        min=0, max=1, help="Refuse (nothing written) when more than this share of a file's rows are orphans "
+                           "(lines without their order, orders without their customer...).")] = 0.01,
+    accept_orphans: Annotated[bool, typer.Option(
+        "--accept-orphans", help="Import even above --max-orphan-share (the warehouse rejects orphan lines).")] = False,
+    date_order: Annotated[DateOrder, typer.Option(
+        help="Day/month order of slash dates: auto (decided from the values), mdy or dmy.")] = DateOrder.auto,
 ) -> None:
-    """Import the Olist CSV layout into the shop (validates every file first; re-importing changes nothing)."""
+    """Import the Olist CSV layout into the shop: every file is checked first, nothing is written when one is
+    refused; re-importing changes nothing (docs/olist-mapping.md)."""
     from harness.oltp import olist
 
-    report = run(olist.import_olist, directory)
-    table = Table(title=f"Olist import from {report.directory}")
-    for h in ("table / file", "read", "inserted", "updated", "unchanged", "skipped", "why skipped"):
-        table.add_column(h, justify="left" if h in ("table / file", "why skipped") else "right")
-    for name, t in report.tables.items():
-        why = "; ".join(f"{reason}: {n:,}" for reason, n in t.skipped.items())
-        inserted = f"{t.inserted:,}" + (f" (+{t.used:,} used)" if t.used else "")
-        table.add_row(name, f"{t.read:,}", inserted, f"{t.updated:,}", f"{t.unchanged:,}",
-                      f"{sum(t.skipped.values()):,}", why)
-    out.print(table)
-    for note in report.notes:
-        out.print(f"note: {note}")
+    try:
+        files, allowed = olist.parse_file_options(file), olist.parse_kinds(allow_missing)
+    except HarnessError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    report = run(olist.import_olist, directory, files=files, allow_missing=allowed, max_bad_share=max_bad_share,
+                 max_orphan_share=max_orphan_share, accept_orphans=accept_orphans, date_order=date_order.value)
+    print_olist_report(report)
+
+
+def print_olist_report(report) -> None:
+    files = Table(title=f"Olist import from {report.directory}: files")
+    for h in ("kind", "file", "read", "duplicates", "skipped", "why skipped (first line: value)", "imported",
+              "orphans"):
+        files.add_column(h, justify="right" if h in ("read", "duplicates", "skipped", "imported") else "left")
+    notes = []
+    for kind, f in report.files.items():
+        why = "; ".join(f"{reason}: {n:,} (line {f.examples[reason][0]}: {f.examples[reason][1]!r})"
+                        for reason, n in f.skipped.most_common())
+        imported = f"{f.imported:,}" if f.path else f"{f.placeholders:,} placeholders"
+        if f.path is None:
+            name = "(missing)"
+        else:
+            name = str(f.path.relative_to(report.directory)) if f.path.is_relative_to(report.directory) else str(f.path)
+        orphans = "; ".join(f"{n:,} {what}" for what, n in f.orphans.items())
+        files.add_row(kind, escape(name), f"{f.read:,}", f"{f.duplicates:,}", f"{f.bad:,}", escape(why), imported,
+                      orphans)
+        if f.date_format:
+            notes.append(f"{kind}: dates {f.date_format}")
+        if f.encoding == "latin-1":
+            notes.append(f"{kind}: read as Latin-1 (not UTF-8)")
+        notes += [f"{kind}: {n:,} rows not used: {reason}" for reason, n in f.not_used.items()]
+    out.print(files)
+    tables = _counts_table("shop tables", [(name, t.rows, t.inserted, t.updated, t.unchanged)
+                                           for name, t in report.tables.items()],
+                           headers=("table", "rows", "inserted", "updated", "unchanged"))
+    out.print(tables)
+    for note in notes + report.notes:
+        out.print(f"note: {escape(note)}", highlight=False)
+    for warning in report.warnings:
+        err.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)

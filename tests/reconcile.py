@@ -7,7 +7,8 @@ and applies the business rules itself, without the warehouse:
 - revenue of a line = quantity * unit_price - discount_amount; cost = quantity * coalesce(unit_cost, 0);
 - the order day is ordered_at in America/Sao_Paulo (the warehouse's data_sk rule);
 - seller = coalesce(line seller, order seller); team = the seller's team;
-- region = the region of the customer's state (shop.states); category 'Não informado' when missing.
+- region = the region of the customer's state (shop.states); category 'Não informado' when missing;
+- a customer counts as its person (customer_unique_id) when the shop has one, else as its id.
 Lines the loader rejects (bad status, negative price, duplicate lines...) are not excluded
 here: reconcile on a clean shop, or compare the rejected rows separately.
 
@@ -26,6 +27,7 @@ WITH lines AS (
     SELECT i.order_item_id, i.order_id,
            (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date                 AS day,
            o.customer_id, c.customer_id IS NOT NULL                                AS customer_known,
+           coalesce(c.customer_unique_id, o.customer_id)                           AS person,
            st.region_id, coalesce(p.category, 'Não informado')                    AS category,
            coalesce(i.seller_id, o.seller_id)                                      AS seller_id,
            s.team_id, o.discount_id,
@@ -61,8 +63,9 @@ MEASURES = """
     count(DISTINCT order_id)                                                     AS pedidos,
     sum(quantity)                                                                AS itens,
     sum(net) / NULLIF(count(DISTINCT order_id), 0)                               AS ticket_medio,
-    -- the warehouse keeps a customer missing from shop.customers as an inferred member: counted
-    count(DISTINCT customer_id)                                                  AS clientes_ativos,
+    -- the person (customer_unique_id), else the customer id; the warehouse keeps a customer
+    -- missing from shop.customers as an inferred member: counted by its id
+    count(DISTINCT person)                                                       AS clientes_ativos,
     sum(returned_quantity) * 100.0 / NULLIF(sum(quantity), 0)                    AS taxa_devolucao,
     sum(net) FILTER (WHERE discount > 0)                                         AS receita_com_desconto,
     sum(net) FILTER (WHERE discount = 0)                                         AS receita_sem_desconto,

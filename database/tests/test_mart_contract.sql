@@ -325,7 +325,8 @@ SELECT results_eq(
       ('equipe_atual', 'text'),
       ('equipe_atual_nome', 'text'),
       ('regiao_atual', 'text'),
-      ('regiao_atual_nome', 'text')$$,
+      ('regiao_atual_nome', 'text'),
+      ('cliente_pessoa_id', 'text')$$,
     'mart.vw_vendas: column names, order and types are the published contract');
 SELECT results_eq(
     $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a

@@ -7,7 +7,8 @@
 --          discount (one order may count in both); *_com_desconto: measures of discounted lines.
 -- Source: mart.agg_pedidos_diarios + dim_data, dim_regiao.
 -- Grain: day x customer region; NON-CANCELLED orders only. `pedidos` adds up over days and
---        regions; `clientes` does not add up over days (use mart.vw_vendas for a period).
+--        regions; `clientes` (customer records, not persons) does not add up over days: for
+--        clientes distintos (persons) use the catalog's clientes_ativos over mart.vw_vendas.
 -- Rerun: DROP + CREATE (columns may change; grants come back from the default privileges), re-applied by harness migrate when this file changes; no commit.
 DROP VIEW IF EXISTS mart.vw_pedidos_diarios;
 CREATE VIEW mart.vw_pedidos_diarios AS

@@ -13,6 +13,7 @@
 --   "as it is now": equipe_atual(_nome) = the seller's current team, regiao_atual(_nome) = the
 --   customer's current region (current versions, eh_atual).
 -- Names (cliente_nome, produto_nome, vendedor_nome) are type 1: the same on every version.
+-- cliente_pessoa_id: the person (dim_cliente.cliente_unico_id, else cliente_id), what clientes_ativos counts.
 -- Rerun: DROP + CREATE (columns may change; grants come back from the default privileges), re-applied by harness migrate when this file changes; no commit.
 DROP VIEW IF EXISTS mart.vw_vendas;
 CREATE VIEW mart.vw_vendas AS
@@ -64,7 +65,8 @@ SELECT f.item_pedido_id,
        ea.equipe_id                            AS equipe_atual,
        ea.nome                                 AS equipe_atual_nome,
        ra.regiao_id                            AS regiao_atual,
-       ra.nome                                 AS regiao_atual_nome
+       ra.nome                                 AS regiao_atual_nome,
+       coalesce(c.cliente_unico_id, c.cliente_id) AS cliente_pessoa_id
 FROM fact.fact_vendas f
 JOIN dim.dim_data d      ON d.data_sk = f.data_sk
 JOIN dim.dim_cliente c   ON c.cliente_sk = f.cliente_sk
@@ -82,4 +84,5 @@ JOIN dim.dim_regiao ra   ON ra.regiao_sk = ca.regiao_sk;
 COMMENT ON VIEW mart.vw_vendas IS
     'Vendas por linha de pedido com os atributos de todas as dimensões. Inclui linhas canceladas '
     '(eh_cancelado = true), que ficam fora das métricas de receita. regiao_* = região do cliente e equipe_* = equipe do '
-    'vendedor na data da venda; equipe_atual e regiao_atual = como são hoje.';
+    'vendedor na data da venda; equipe_atual e regiao_atual = como são hoje; cliente_pessoa_id = a pessoa por trás do '
+    'cadastro (cliente_unico_id da origem, senão cliente_id), contada em clientes distintos.';
