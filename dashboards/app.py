@@ -14,7 +14,7 @@ from pathlib import Path
 import dash
 from dash import Input, Output, ctx, dcc, html, no_update
 
-from dashboards import filters, queries
+from dashboards import filters, queries, serving
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -29,10 +29,21 @@ app = dash.Dash(
     update_title=None,
 )
 server = app.server
+serving.configurar(server)  # compression and cache headers, whatever server runs the app
 
 PAGINAS = [("/", "Vendas e Margem"), ("/metas", "Metas e Atingimento"), ("/descontos", "Descontos e ROI"),
            ("/monitor", "Monitor ETL"), ("/dicionario", "Dicionário de Métricas")]
 _DROPDOWNS = [("regiao", "Região"), ("categoria", "Categoria"), ("equipe", "Equipe"), ("vendedor", "Vendedor")]
+# pages whose content the global filters change (Monitor and Dicionário are not filtered)
+PAGINAS_FILTRADAS = ("/", "/metas", "/descontos")
+DICAS = {"regiao": "Vendas: região do cliente. Metas: região da equipe do vendedor. "
+                    "\"Não informado\": pedidos cujo cliente não tem região conhecida.",
+         "equipe": "Equipe do vendedor na data da venda (metas: no 1º dia do mês)."}
+# dcc.Dropdown's own texts, in Portuguese ({num_selected} is filled in by the component)
+ROTULOS_DROPDOWN = {"select_all": "Selecionar todos", "deselect_all": "Limpar seleção",
+                    "selected_count": "{num_selected} selecionados", "search": "Buscar",
+                    "clear_search": "Limpar busca", "clear_selection": "Limpar seleção",
+                    "no_options_found": "Nenhuma opção encontrada"}
 
 
 def _barra_filtros() -> html.Div:
@@ -43,12 +54,17 @@ def _barra_filtros() -> html.Div:
                             minimum_nights=0, clearable=True, month_format="MMMM YYYY"),
     ])]
     for nome, rotulo in _DROPDOWNS:
-        itens.append(html.Div(className="filtro", children=[
+        itens.append(html.Div(className="filtro", title=DICAS.get(nome), children=[
             html.Label(rotulo, htmlFor=f"filtro-{nome}"),
             dcc.Dropdown(id=f"filtro-{nome}", multi=True, placeholder="Todas" if nome != "vendedor" else "Todos",
-                         options=[], value=[]),
+                         options=[], value=[], labels=ROTULOS_DROPDOWN, maxHeight=260),
         ]))
-    return html.Div(itens, className="filtros", id="filtro-barra")
+    return html.Div(className="filtros-area", id="filtro-area", children=[
+        # on a phone the filters fold behind this button (CSS shows it only on narrow screens)
+        html.Button("Filtros", id="filtro-alternar", className="botao filtro-alternar", n_clicks=0,
+                    **{"aria-expanded": "false", "aria-controls": "filtro-barra"}),
+        html.Div(itens, className="filtros", id="filtro-barra"),
+    ])
 
 
 app.layout = html.Div([
@@ -62,6 +78,19 @@ app.layout = html.Div([
     _barra_filtros(),
     html.Main(dash.page_container, className="conteudo"),
 ])
+
+
+def barra_visivel(pathname, n_cliques):
+    """The filter bar only on pages it filters; on a phone it opens and closes with its button."""
+    atual = pathname if isinstance(pathname, str) else "/"
+    if atual not in PAGINAS_FILTRADAS:
+        return "filtros-area oculta", "false"
+    aberta = bool(n_cliques) and n_cliques % 2 == 1
+    return ("filtros-area aberta" if aberta else "filtros-area"), ("true" if aberta else "false")
+
+
+dash.callback(Output("filtro-area", "className"), Output("filtro-alternar", "aria-expanded"),
+              Input("url", "pathname"), Input("filtro-alternar", "n_clicks"))(barra_visivel)
 
 
 def links_navegacao(search, pathname):
@@ -113,7 +142,7 @@ def sincronizar(search, de, ate, regiao, categoria, equipe, vendedor):
         f = filters.montar(de, ate, regiao, categoria, equipe, vendedor)
     except filters.FiltroInvalido:
         return (no_update, *vazio)
-    novo = filters.para_url(f)
+    novo = filters.para_url(f, search)
     return (novo if novo != (search or "") else no_update, *vazio)
 
 

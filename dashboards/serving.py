@@ -7,15 +7,26 @@
 - Cache headers: Dash fingerprints its component suites (max-age one year, set by Dash); the
   assets carry `?m=<mtime>` in their URL, so a changed file gets a new URL and they can be cached
   for a year as well. The page itself and the callbacks are never cached.
+- Plotly: the pages draw bar and line charts only, so the request for Plotly's full bundle
+  (plotly.min.js, 4.7 MB, loaded by dcc.Graph) is answered with plotly.js's basic bundle of the same
+  version (bar, scatter, pie: 1.2 MB; dashboards/vendor/, MIT), a quarter of the JavaScript to
+  download and parse on a first visit. A different version (plotly upgraded) is never substituted.
 - The server: waitress (see `servir`).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
+from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_compress import Compress
+
+log = logging.getLogger(__name__)
+PLOTLY_BASICO = Path(__file__).resolve().parent / "vendor" / "plotly-basic.min.js"
+_PLOTLY_URL = re.compile(r"^/_dash-component-suites/plotly/package_data/plotly(\.v[\w]+)?\.min\.js$")
 
 ESTATICOS = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
 UM_ANO = 31_536_000
@@ -58,6 +69,31 @@ def configurar(server: Flask) -> None:
     )
     server.after_request(_cabecalhos_cache)  # registered before Compress: runs after it
     Compress(server)
+    basico = _plotly_basico()
+    if basico is not None:
+        @server.before_request
+        def _plotly_leve():
+            if _PLOTLY_URL.match(request.path):
+                resposta = Response(basico, mimetype="application/javascript")
+                if request.path.count(".") > 2:  # fingerprinted by Dash: never changes under this URL
+                    resposta.cache_control.max_age = UM_ANO
+                return resposta
+            return None
+
+
+def _plotly_basico() -> bytes | None:
+    """The vendored basic bundle when it is the version Dash would serve, else None (full bundle kept)."""
+    try:
+        from plotly.offline import get_plotlyjs_version
+
+        dados = PLOTLY_BASICO.read_bytes()
+    except (ImportError, OSError):
+        return None
+    versao = get_plotlyjs_version()
+    if f"plotly.js (basic - minified) v{versao}\n".encode() not in dados[:200]:
+        log.warning("dashboards/vendor/plotly-basic.min.js is not plotly.js %s: serving the full bundle", versao)
+        return None
+    return dados
 
 
 def _cabecalhos_cache(response):
