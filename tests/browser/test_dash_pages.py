@@ -174,11 +174,20 @@ def test_a_click_on_a_bar_opens_the_lines_behind_it(painel):
     driver, url, _ = painel
     _abrir(driver, f"{url}/?de=2024-10-01&ate=2024-11-20")
     sul = d.vendas_no_periodo(date(2024, 10, 1), date(2024, 11, 20), regiao=["S"])
-    barras = driver.find_elements(By.CSS_SELECTOR, "#vendas-grafico-regiao .bars .point path")
-    nomes = driver.execute_script("return [...document.querySelectorAll('#vendas-grafico-regiao .ytick text')]"
-                                  ".map(t => t.textContent)")
-    # a person's click lands on Plotly's drag layer above the bar, which finds the bar under it
-    ActionChains(driver).move_to_element(barras[list(reversed(nomes)).index("Sul")]).click().perform()
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for tentativa in range(3):  # Plotly may redraw the chart (a late resize) between finding and clicking
+        try:
+            barras = driver.find_elements(By.CSS_SELECTOR, "#vendas-grafico-regiao .bars .point path")
+            nomes = driver.execute_script("return [...document.querySelectorAll('#vendas-grafico-regiao .ytick text')]"
+                                          ".map(t => t.textContent)")
+            # a person's click lands on Plotly's drag layer above the bar, which finds the bar under it
+            ActionChains(driver).move_to_element(barras[list(reversed(nomes)).index("Sul")]).click().perform()
+            break
+        except StaleElementReferenceException:
+            if tentativa == 2:
+                raise
+            time.sleep(0.3)
     _contem(driver, "#vendas-detalhe-resumo", f"receita líquida {fmt.moeda(sum(x.liquido for x in sul))}")
     _contem(driver, "#vendas-detalhe-titulo", "região Sul")
     assert f"{fmt.numero(len(sul))} linhas de {fmt.numero(len({x.pedido for x in sul}))} pedidos" in \
@@ -247,3 +256,17 @@ def test_bookmarked_url_and_bad_filter_value(painel):
     _contem(driver, "#vendas-aviso", "Região inexistente")
     assert "Traceback" not in driver.page_source
     assert _erros(driver) == []
+
+
+def test_docs_screenshots_command_writes_where_it_is_told(painel, tmp_path):
+    """`harness docs screenshots` is the one way to refresh the screenshots; pointed elsewhere, it writes
+    one PNG per page there (and docs/screenshots/ stays as it was: checked by the module fixture)."""
+    from typer.testing import CliRunner
+
+    from harness.cli import app
+
+    resultado = CliRunner().invoke(app, ["docs", "screenshots", "--output", str(tmp_path)])
+    assert resultado.exit_code == 0, resultado.output
+    nomes = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert nomes == ["descontos.png", "dicionario.png", "metas.png", "monitor.png", "vendas.png"]
+    assert all(p.stat().st_size > 20_000 and p.read_bytes()[:4] == b"\x89PNG" for p in tmp_path.glob("*.png"))
