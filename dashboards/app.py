@@ -8,6 +8,7 @@ Run with `harness dashboards` (debug off: no dev tools, no stack traces in respo
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -81,7 +82,8 @@ app.layout = html.Div([
 
 
 def barra_visivel(pathname, n_cliques):
-    """The filter bar only on pages it filters; on a phone it opens and closes with its button."""
+    """The filter bar only on pages it filters; on a phone it opens and closes with its button.
+    (The browser runs BARRA_VISIVEL_JS, the same rule, without a round trip.)"""
     atual = pathname if isinstance(pathname, str) else "/"
     if atual not in PAGINAS_FILTRADAS:
         return "filtros-area oculta", "false"
@@ -89,12 +91,18 @@ def barra_visivel(pathname, n_cliques):
     return ("filtros-area aberta" if aberta else "filtros-area"), ("true" if aberta else "false")
 
 
-dash.callback(Output("filtro-area", "className"), Output("filtro-alternar", "aria-expanded"),
-              Input("url", "pathname"), Input("filtro-alternar", "n_clicks"))(barra_visivel)
+BARRA_VISIVEL_JS = """function (pathname, n) {
+    if (!%s.includes(pathname || "/")) { return ["filtros-area oculta", "false"]; }
+    const aberta = Boolean(n) && n %% 2 === 1;
+    return [aberta ? "filtros-area aberta" : "filtros-area", aberta ? "true" : "false"];
+}""" % json.dumps(list(PAGINAS_FILTRADAS))
+dash.clientside_callback(BARRA_VISIVEL_JS, Output("filtro-area", "className"), Output("filtro-alternar", "aria-expanded"),
+                         Input("url", "pathname"), Input("filtro-alternar", "n_clicks"))
 
 
 def links_navegacao(search, pathname):
-    """Every navigation link keeps the current query string, so filters follow the user."""
+    """Every navigation link keeps the current query string, so filters follow the user.
+    (The browser runs LINKS_JS, the same rule, without a round trip.)"""
     sufixo = search if isinstance(search, str) and len(search) <= filters.MAX_QUERY else ""
     atual = pathname if isinstance(pathname, str) else "/"
     hrefs = [f"{caminho}{sufixo}" for caminho, _ in PAGINAS]
@@ -102,11 +110,18 @@ def links_navegacao(search, pathname):
     return (*hrefs, *classes)
 
 
-dash.callback(
+LINKS_JS = """function (search, pathname) {
+    const caminhos = %s;
+    const sufixo = (typeof search === "string" && search.length <= %d) ? search : "";
+    const atual = typeof pathname === "string" ? pathname : "/";
+    return caminhos.map((c) => c + sufixo).concat(caminhos.map((c) => (c === atual ? "ativo" : "")));
+}""" % (json.dumps([c for c, _ in PAGINAS]), filters.MAX_QUERY)
+dash.clientside_callback(
+    LINKS_JS,
     [Output(f"nav-{(c.strip('/') or 'vendas')}", "href") for c, _ in PAGINAS]
     + [Output(f"nav-{(c.strip('/') or 'vendas')}", "className") for c, _ in PAGINAS],
     Input("url", "search"), Input("url", "pathname"),
-)(links_navegacao)
+)
 
 
 def opcoes_filtros():

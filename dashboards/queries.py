@@ -567,13 +567,21 @@ def entidades_execucao(run_id: int) -> pd.DataFrame | Indisponivel:
 
 
 # ------------------------------------------------------------------ metric catalog (a file, not the database)
+@lru_cache(maxsize=2)
+def _catalogo_lido(_mtime_ns: int):
+    """The parsed and validated catalog, read again only when the file changes (keyed by its mtime)."""
+    from harness import metrics
+
+    return metrics.load_catalog()
+
+
 def catalogo() -> list[dict] | Indisponivel:
     """The KPI catalog (metrics/catalog.yaml through harness.metrics.load_catalog), as plain dicts
     with Portuguese keys for the Dicionário page."""
     try:
         from harness import metrics
 
-        cat = metrics.load_catalog()
+        cat = _catalogo_lido(metrics.catalog_path().stat().st_mtime_ns)
     except (HarnessError, OSError, ValueError) as err:
         log.warning("metric catalog unreadable: %s", err)
         return Indisponivel("O dicionário de métricas não pôde ser lido.")
