@@ -195,7 +195,8 @@ def test_a_click_on_a_bar_opens_the_lines_behind_it(painel):
     # a filter change closes the card (its lines would be stale)
     driver.execute_script("window.history.pushState({}, '', '?de=2024-11-01&ate=2024-11-20');"
                           "window.dispatchEvent(new PopStateEvent('popstate', {state: {}}));")
-    WebDriverWait(driver, 10).until(lambda drv: not drv.find_element(By.CSS_SELECTOR, "#vendas-detalhe").is_displayed())
+    WebDriverWait(driver, 10).until(lambda drv: drv.execute_script(
+        "const e = document.getElementById('vendas-detalhe'); return e && getComputedStyle(e).display === 'none';"))
     assert _erros(driver) == []
 
 
