@@ -20,6 +20,9 @@ Steps, in order, each timed (wall clock, `time.perf_counter`):
   8b. every page's Dash callback (dashboards/pages/*.py `atualizar`, what the server runs when a
      filter changes: freshness, filter options and validation, every query of the page, figures),
      plus the JSON encoding of its outputs, per filter scenario, result cache cleared before each call;
+  8c. the browser (bench/browser.py): `harness dashboards` (the production server) in a subprocess and
+     headless Chromium; per page the first visit (empty browser cache: ms until rendered, bytes
+     transferred) and, on the filtered pages, a filter change (ms until rendered again), median of N;
   9. the 15 costliest statements from pg_stat_statements; peak RSS of this process (children too).
 Writes <out>/bench-scale-<S>.json and the scale's section of docs/benchmarks.md (between markers;
 the hand-written text around the sections is kept). The server is stopped and its data directory
@@ -51,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 RERUNS = 3   # reruns with nothing new; the median is the figure (see run())
 SECTIONS = ("machine", "server", "generation", "full_load", "floor", "daily", "rerun", "queries",
-            "callbacks", "top_statements", "memory", "targets")
+            "callbacks", "browser", "top_statements", "memory", "targets")
 TARGETS = {  # issue 9, at scale 1 (scale 10 limits noted where they differ)
     "full_load_over_floor": 3.0,
     "daily_load_seconds": 2.0,
@@ -60,7 +63,11 @@ TARGETS = {  # issue 9, at scale 1 (scale 10 limits noted where they differ)
     "callback_p95_ms": 300.0,    # issue 7: server time per filter change, at scale 1
     "peak_rss_mb": 500.0,        # at scale 10
     "daily_scale_ratio": 1.5,    # daily load per changed row, scale 10 / scale 1 (--baseline)
+    "first_visit_ms": 1500.0,    # issue 18, at scale 0.05: every page rendered, empty browser cache
+    "filter_change_ms": 500.0,   # issue 18, at scale 0.05: a filter change rendered
 }
+BROWSER_PAGES = ("/", "/metas", "/descontos", "/monitor", "/dicionario")
+FILTERED_PAGES = ("/", "/metas", "/descontos")
 _ENV_CLEARED = ("WAREHOUSE_URL", "OLTP_URL", "HARNESS_DW_DB", "HARNESS_OLTP_DB", "HARNESS_OVERLAP_MINUTES")
 
 Log = Callable[[str], None]
@@ -343,6 +350,60 @@ def run_callbacks(periods: dict, repeat: int, log: Log) -> dict:
             "results": results}
 
 
+def run_browser(periods: dict, repeat: int, log: Log) -> dict:
+    """First visit and filter change of every page in headless Chromium against `harness dashboards`
+    (waitress, compressed static files) started for this section: medians of `repeat` runs. The
+    server's very first visit (compressing the static files once, planning the first queries) is
+    done before and reported apart. Filter change: the region filter set to the first region, then
+    cleared, in turn (the result cache would answer a repeated combination, so the period alternates
+    between the default and the whole history too)."""
+    from urllib.parse import urlencode
+
+    from bench import browser
+    from dashboards import queries as dq
+
+    opcoes = dq.opcoes()
+    if isinstance(opcoes, dq.Indisponivel):
+        raise RuntimeError(f"filter options unavailable: {opcoes.mensagem}")
+    regiao = next(iter(sorted(opcoes.get("regiao") or {})), None)
+    (tot_de, tot_ate) = periods["total"]
+    trocas = [f"?{urlencode({'regiao': regiao})}" if regiao else "?", f"?{urlencode({'de': tot_de, 'ate': tot_ate})}",
+              f"?{urlencode({'de': tot_de, 'ate': tot_ate, 'regiao': regiao})}" if regiao else "?", "?"]
+    results, first = [], {}
+    with browser.servidor() as url:
+        driver = browser.navegador()
+        try:
+            t0 = time.perf_counter()
+            first = {**browser.medir_primeira_visita(driver, f"{url}/"), "wall_s": round(time.perf_counter() - t0, 2)}
+            for page in BROWSER_PAGES[1:]:
+                browser.medir_primeira_visita(driver, f"{url}{page}")  # warm every page's queries once
+            for page in BROWSER_PAGES:
+                visits = [browser.medir_primeira_visita(driver, f"{url}{page}") for _ in range(repeat)]
+                row = {"page": page, "first_visit_ms": statistics.median(v["ms"] for v in visits),
+                       "first_visit_all_ms": [v["ms"] for v in visits],
+                       "bytes": statistics.median(v["bytes"] for v in visits),
+                       "uncompressed_bytes": statistics.median(v["corpo"] for v in visits),
+                       "files": statistics.median(v["arquivos"] for v in visits)}
+                if page in FILTERED_PAGES:
+                    changes = [browser.medir_troca_de_filtro(driver, trocas[i % len(trocas)]) for i in range(repeat)]
+                    row["filter_change_ms"] = statistics.median(c["ms"] for c in changes)
+                    row["filter_change_all_ms"] = [c["ms"] for c in changes]
+                row["console_errors"] = len(browser.erros_console(driver))
+                results.append(row)
+        finally:
+            driver.quit()
+    dq.fechar_conexoes()
+    worst_visit = max(results, key=lambda r: r["first_visit_ms"])
+    worst_change = max((r for r in results if "filter_change_ms" in r), key=lambda r: r["filter_change_ms"])
+    log(f"  browser: worst first visit {worst_visit['first_visit_ms']:.0f} ms ({worst_visit['page']}), worst filter "
+        f"change {worst_change['filter_change_ms']:.0f} ms ({worst_change['page']})")
+    return {"repeat": repeat, "server_first_visit": first, "results": results,
+            "flags": list(browser.FLAGS), "quiet_ms": browser.QUIETO_MS,
+            "note": "median of `repeat` visits with the browser cache cleared before each; 'rendered' = the last "
+                    "change to the page (DOM, callback answer, Plotly drawing) once it has been quiet for quiet_ms; "
+                    "bytes = transferSize of every request (compressed), uncompressed_bytes = decoded bodies"}
+
+
 def top_statements(db, limit: int = 15) -> list[dict]:
     with db.connect("dw", "admin", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'").fetchone():
@@ -400,7 +461,21 @@ def _targets(result: dict, scale: float, baseline: dict | None = None) -> dict:
         "peak_rss_mb": {"value": result["memory"]["peak_self_mb"], "target": TARGETS["peak_rss_mb"],
                         "met": result["memory"]["peak_self_mb"] < TARGETS["peak_rss_mb"]},
         **({"daily_scale_ratio": _daily_vs_baseline(result, baseline)} if baseline else {}),
+        **_browser_targets(result.get("browser") or {}),
     }
+
+
+def _browser_targets(b: dict) -> dict:
+    rows = b.get("results")
+    if not rows:
+        return {}
+    visit = max(rows, key=lambda r: r["first_visit_ms"])
+    change = max((r for r in rows if "filter_change_ms" in r), key=lambda r: r["filter_change_ms"])
+    return {"first_visit_ms": {"value": visit["first_visit_ms"], "worst": visit["page"],
+                               "target": TARGETS["first_visit_ms"], "met": visit["first_visit_ms"] <= TARGETS["first_visit_ms"]},
+            "filter_change_ms": {"value": change["filter_change_ms"], "worst": change["page"],
+                                 "target": TARGETS["filter_change_ms"],
+                                 "met": change["filter_change_ms"] <= TARGETS["filter_change_ms"]}}
 
 
 # ------------------------------------------------------------------ the run
@@ -420,7 +495,7 @@ def _check_free_space(out_dir: Path, scale: float) -> None:
 
 
 def run(scale: float, out_dir: Path, *, repeat: int = 20, seed: int = 42, doc: Path | None = DEFAULT_DOC,
-        keep_home: bool = False, baseline: Path | None = None, log: Log = print) -> dict:
+        keep_home: bool = False, baseline: Path | None = None, log: Log = print, browser_repeat: int = 5) -> dict:
     """Run the whole suite; returns the result dict (also written as JSON, and into `doc`).
     baseline: the JSON of a run at another scale (scale 1); the daily load is compared with it per
     changed row (target daily_scale_ratio). Read before the run, so a wrong path fails at once."""
@@ -507,6 +582,14 @@ def run(scale: float, out_dir: Path, *, repeat: int = 20, seed: int = 42, doc: P
             rss["queries"] = _rss_mb()
             periods = {k: tuple(v) for k, v in result["queries"]["periods"].items()}
             result["callbacks"] = run_callbacks(periods, repeat, log)
+            if browser_repeat:
+                try:
+                    result["browser"] = run_browser(periods, browser_repeat, log)
+                except Exception as exc:  # noqa: BLE001  (no Chromium here: the other sections still count)
+                    log(f"  browser section skipped: {exc}")
+                    result["browser"] = {"skipped": str(exc)}
+            else:
+                result["browser"] = {"skipped": "--browser-repeat 0"}
             result["top_statements"] = top_statements(db)
         finally:
             stopped = db.stop_embedded()
@@ -595,6 +678,26 @@ def markdown(result: dict) -> str:
         flag = " **>target**" if q["p95_ms"] >= t["query_p95_ms"]["target"] else ""
         lines.append(f"| {q['kind']}: {q['name']} | {q['period']} | {q['p50_ms']:.1f} | {q['p95_ms']:.1f}{flag} |")
     lines.append("")
+    br = result.get("browser") or {}
+    if br.get("results"):
+        fv = br["server_first_visit"]
+        lines += [f"Browser (headless Chromium against `harness dashboards`, the production server): median of "
+                  f"{br['repeat']} visits per page with the browser cache cleared before each, ms until the page is "
+                  f"rendered (charts drawn, no callback in flight; quiet for {br['quiet_ms']} ms, not counted); "
+                  f"filter change = the region or period changed in the URL as the filter bar does. Targets at scale "
+                  f"0.05: first visit <= {TARGETS['first_visit_ms']:.0f} ms, filter change <= "
+                  f"{TARGETS['filter_change_ms']:.0f} ms. The server's very first visit (static files compressed once, "
+                  f"first queries planned): {fv['ms']:.0f} ms.", "",
+                  "| page | first visit ms | filter change ms | transferred | uncompressed | files |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for r in br["results"]:
+            change = f"{r['filter_change_ms']:.0f}" if "filter_change_ms" in r else "-"
+            lines.append(f"| {r['page']} | {r['first_visit_ms']:.0f} | {change} | {r['bytes'] / 1e6:.2f} MB | "
+                         f"{r['uncompressed_bytes'] / 1e6:.2f} MB | {r['files']:.0f} |")
+        if "first_visit_ms" in t:
+            lines.append(f"| worst (targets) | {t['first_visit_ms']['value']:.0f} ({_yes(t['first_visit_ms'])}) | "
+                         f"{t['filter_change_ms']['value']:.0f} ({_yes(t['filter_change_ms'])}) | | | |")
+        lines.append("")
     cb = result.get("callbacks")
     if cb:
         lines += [f"Dashboard callbacks: server time per filter change (the page's callback function with every "

@@ -8,13 +8,14 @@ Run with `harness dashboards` (debug off: no dev tools, no stack traces in respo
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import dash
 from dash import Input, Output, ctx, dcc, html, no_update
 
-from dashboards import filters, queries
+from dashboards import filters, queries, serving
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -29,10 +30,21 @@ app = dash.Dash(
     update_title=None,
 )
 server = app.server
+serving.configurar(server)  # compression and cache headers, whatever server runs the app
 
 PAGINAS = [("/", "Vendas e Margem"), ("/metas", "Metas e Atingimento"), ("/descontos", "Descontos e ROI"),
            ("/monitor", "Monitor ETL"), ("/dicionario", "Dicionário de Métricas")]
 _DROPDOWNS = [("regiao", "Região"), ("categoria", "Categoria"), ("equipe", "Equipe"), ("vendedor", "Vendedor")]
+# pages whose content the global filters change (Monitor and Dicionário are not filtered)
+PAGINAS_FILTRADAS = ("/", "/metas", "/descontos")
+DICAS = {"regiao": "Vendas: região do cliente. Metas: região da equipe do vendedor. "
+                    "\"Não informado\": pedidos cujo cliente não tem região conhecida.",
+         "equipe": "Equipe do vendedor na data da venda (metas: no 1º dia do mês)."}
+# dcc.Dropdown's own texts, in Portuguese ({num_selected} is filled in by the component)
+ROTULOS_DROPDOWN = {"select_all": "Selecionar todos", "deselect_all": "Limpar seleção",
+                    "selected_count": "{num_selected} selecionados", "search": "Buscar",
+                    "clear_search": "Limpar busca", "clear_selection": "Limpar seleção",
+                    "no_options_found": "Nenhuma opção encontrada"}
 
 
 def _barra_filtros() -> html.Div:
@@ -43,12 +55,17 @@ def _barra_filtros() -> html.Div:
                             minimum_nights=0, clearable=True, month_format="MMMM YYYY"),
     ])]
     for nome, rotulo in _DROPDOWNS:
-        itens.append(html.Div(className="filtro", children=[
+        itens.append(html.Div(className="filtro", title=DICAS.get(nome), children=[
             html.Label(rotulo, htmlFor=f"filtro-{nome}"),
             dcc.Dropdown(id=f"filtro-{nome}", multi=True, placeholder="Todas" if nome != "vendedor" else "Todos",
-                         options=[], value=[]),
+                         options=[], value=[], labels=ROTULOS_DROPDOWN, maxHeight=260),
         ]))
-    return html.Div(itens, className="filtros", id="filtro-barra")
+    return html.Div(className="filtros-area", id="filtro-area", children=[
+        # on a phone the filters fold behind this button (CSS shows it only on narrow screens)
+        html.Button("Filtros", id="filtro-alternar", className="botao filtro-alternar", n_clicks=0,
+                    **{"aria-expanded": "false", "aria-controls": "filtro-barra"}),
+        html.Div(itens, className="filtros", id="filtro-barra"),
+    ])
 
 
 app.layout = html.Div([
@@ -64,8 +81,28 @@ app.layout = html.Div([
 ])
 
 
+def barra_visivel(pathname, n_cliques):
+    """The filter bar only on pages it filters; on a phone it opens and closes with its button.
+    (The browser runs BARRA_VISIVEL_JS, the same rule, without a round trip.)"""
+    atual = pathname if isinstance(pathname, str) else "/"
+    if atual not in PAGINAS_FILTRADAS:
+        return "filtros-area oculta", "false"
+    aberta = bool(n_cliques) and n_cliques % 2 == 1
+    return ("filtros-area aberta" if aberta else "filtros-area"), ("true" if aberta else "false")
+
+
+BARRA_VISIVEL_JS = """function (pathname, n) {
+    if (!%s.includes(pathname || "/")) { return ["filtros-area oculta", "false"]; }
+    const aberta = Boolean(n) && n %% 2 === 1;
+    return [aberta ? "filtros-area aberta" : "filtros-area", aberta ? "true" : "false"];
+}""" % json.dumps(list(PAGINAS_FILTRADAS))
+dash.clientside_callback(BARRA_VISIVEL_JS, Output("filtro-area", "className"), Output("filtro-alternar", "aria-expanded"),
+                         Input("url", "pathname"), Input("filtro-alternar", "n_clicks"))
+
+
 def links_navegacao(search, pathname):
-    """Every navigation link keeps the current query string, so filters follow the user."""
+    """Every navigation link keeps the current query string, so filters follow the user.
+    (The browser runs LINKS_JS, the same rule, without a round trip.)"""
     sufixo = search if isinstance(search, str) and len(search) <= filters.MAX_QUERY else ""
     atual = pathname if isinstance(pathname, str) else "/"
     hrefs = [f"{caminho}{sufixo}" for caminho, _ in PAGINAS]
@@ -73,11 +110,18 @@ def links_navegacao(search, pathname):
     return (*hrefs, *classes)
 
 
-dash.callback(
+LINKS_JS = """function (search, pathname) {
+    const caminhos = %s;
+    const sufixo = (typeof search === "string" && search.length <= %d) ? search : "";
+    const atual = typeof pathname === "string" ? pathname : "/";
+    return caminhos.map((c) => c + sufixo).concat(caminhos.map((c) => (c === atual ? "ativo" : "")));
+}""" % (json.dumps([c for c, _ in PAGINAS]), filters.MAX_QUERY)
+dash.clientside_callback(
+    LINKS_JS,
     [Output(f"nav-{(c.strip('/') or 'vendas')}", "href") for c, _ in PAGINAS]
     + [Output(f"nav-{(c.strip('/') or 'vendas')}", "className") for c, _ in PAGINAS],
     Input("url", "search"), Input("url", "pathname"),
-)(links_navegacao)
+)
 
 
 def opcoes_filtros():
@@ -113,7 +157,7 @@ def sincronizar(search, de, ate, regiao, categoria, equipe, vendedor):
         f = filters.montar(de, ate, regiao, categoria, equipe, vendedor)
     except filters.FiltroInvalido:
         return (no_update, *vazio)
-    novo = filters.para_url(f)
+    novo = filters.para_url(f, search)
     return (novo if novo != (search or "") else no_update, *vazio)
 
 

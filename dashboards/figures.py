@@ -52,81 +52,136 @@ def vazio(mensagem: str = "Nenhum dado para os filtros escolhidos.") -> dict:
         xaxis=dict(visible=False), yaxis=dict(visible=False))
 
 
+DIA_MS = 86_400_000
+
+
+def eixo_tempo(inicio, fim, grao: str) -> dict:
+    """x-axis ticks that follow the span: every day up to two weeks, weekly up to three months,
+    monthly up to a year and a half, quarterly or yearly beyond; the year shows whenever the span
+    crosses one (or when ticks are months). Never sub-day ticks (a 2-day period once read
+    '01/01' eight times)."""
+    inicio, fim = pd.Timestamp(inicio), pd.Timestamp(fim)
+    dias = (fim - inicio).days + 1
+    anos = inicio.year != fim.year
+    if grao == "dia" and dias <= 14:
+        return dict(type="date", dtick=DIA_MS, tick0=inicio.strftime("%Y-%m-%d"),
+                    tickformat="%d/%m/%Y" if anos else "%d/%m")
+    if grao == "dia" and dias <= 92:
+        return dict(type="date", dtick=7 * DIA_MS, tick0=inicio.strftime("%Y-%m-%d"),
+                    tickformat="%d/%m/%Y" if anos else "%d/%m")
+    meses = (fim.year - inicio.year) * 12 + fim.month - inicio.month + 1
+    if meses <= 18:
+        return dict(type="date", dtick="M1", tickformat="%b/%Y")
+    if meses <= 48:
+        return dict(type="date", dtick="M3", tickformat="%b/%Y")
+    return dict(type="date", dtick="M12", tickformat="%Y")
+
+
 def tendencia(df: pd.DataFrame, grao: str) -> dict:
     """Revenue and gross margin over time (df: periodo, receita, margem).
 
     Hover texts are formatted by Plotly in the browser (`%{y:,.2f}` with the figure's ",."
     separators gives 1.234,56; `%{x|%d/%m/%Y}` the date), and x/y go in as numpy arrays:
-    formatting three years of points in Python was most of the sales page's callback time."""
+    formatting three years of points in Python was most of the sales page's callback time.
+    Clicking a point opens the order lines of that day or month (customdata: the period, ISO)."""
     if df is None or df.empty:
         return vazio()
-    xs = pd.to_datetime(df["periodo"]).to_numpy()
+    periodos = pd.to_datetime(df["periodo"])
+    xs = periodos.to_numpy()
+    chaves = periodos.dt.strftime("%Y-%m-%d").to_numpy()
     receita, margem = df["receita"].to_numpy(dtype=float), df["margem"].to_numpy(dtype=float)
     quando = "%{x|%d/%m/%Y}" if grao == "dia" else "%{x|%m/%Y}"
-    dica_receita = quando + "<br>Receita: R$ %{y:,.2f}<extra></extra>"
+    dica_receita = quando + "<br>Receita: R$ %{y:,.2f}<br><i>clique para ver os pedidos</i><extra></extra>"
     dica_margem = quando + "<br>Margem: R$ %{y:,.2f}<extra></extra>"
     if grao == "mes":
         dados = [dict(type="bar", x=xs, y=receita, name="Receita líquida", marker=dict(color=AZUL),
-                      hovertemplate=dica_receita),
+                      customdata=chaves, hovertemplate=dica_receita),
                  dict(type="bar", x=xs, y=margem, name="Margem bruta", marker=dict(color=AZUL_CLARO),
-                      hovertemplate=dica_margem)]
-        eixo_x = dict(tickformat="%m/%Y", dtick="M1")
+                      customdata=chaves, hovertemplate=dica_margem)]
     else:
         dados = [dict(type="scatter", x=xs, y=receita, name="Receita líquida", mode="lines+markers",
-                      line=dict(color=AZUL, width=2.5), marker=dict(size=5), hovertemplate=dica_receita),
+                      line=dict(color=AZUL, width=2.5), marker=dict(size=6), customdata=chaves,
+                      hovertemplate=dica_receita),
                  dict(type="scatter", x=xs, y=margem, name="Margem bruta", mode="lines", fill="tozeroy",
-                      line=dict(color=AZUL_CLARO, width=1.5), hovertemplate=dica_margem)]
-        eixo_x = dict(tickformat="%d/%m")
-    return _figura(dados, xaxis=eixo_x, yaxis=dict(tickprefix="R$ ", tickformat="~s", rangemode="tozero"))
+                      line=dict(color=AZUL_CLARO, width=1.5), customdata=chaves, hovertemplate=dica_margem)]
+    return _figura(dados, xaxis=eixo_tempo(periodos.min(), periodos.max(), grao),
+                   yaxis=dict(rangemode="tozero", **fmt.eixo_moeda(list(receita) + list(margem))))
 
 
-def barras(df: pd.DataFrame, limite: int = 12) -> dict:
-    """Horizontal bars of revenue by one dimension, margin % in the label (df: nome, receita, margem)."""
+def _rotulos_cabem(textos, valores, extra: float = 0.0) -> list:
+    """x-axis range [0, top] leaving room to the right for the longest label written outside a bar
+    (about 7 px per character on a ~300 px wide plot: the share of the axis a label takes)."""
+    topo = max([float(v) for v in valores] + [0.0])
+    maior = max((len(t) for t in textos), default=0)
+    folga = min(0.9, 0.022 * maior)  # fraction of the plot the label needs
+    return [0, topo / (1 - folga) * (1 + extra) if topo else 1]
+
+
+def barras(df: pd.DataFrame, dimensao: str = "") -> dict:
+    """Horizontal bars of revenue by one dimension, every member (the chart grows with them), the
+    margin % in a label outside the bar at a fixed size (df: chave, nome, receita, margem).
+    Clicking a bar opens its order lines (customdata[0]: the member's key)."""
     if df is None or df.empty:
         return vazio()
-    d = df.head(limite).iloc[::-1]
+    d = df.iloc[::-1]
     pct = [(m / r * 100) if r else None for r, m in zip(d["receita"], d["margem"])]
+    textos = [f"{fmt.moeda_compacta(r)} · {fmt.percentual(p)}" for r, p in zip(d["receita"], pct)]
+    chaves = d["chave"] if "chave" in d else d["nome"]
     return _figura([dict(
         type="bar", x=_col(d["receita"]), y=_col(d["nome"]), orientation="h", marker=dict(color=AZUL),
-        text=[f"{fmt.moeda_compacta(r)} · margem {fmt.percentual(p)}" for r, p in zip(d["receita"], pct)],
-        textposition="auto", insidetextanchor="end", cliponaxis=False,  # outside when a short bar cannot hold it
-        customdata=[[fmt.moeda(r), fmt.moeda(m), fmt.percentual(p)] for r, m, p in zip(d["receita"], d["margem"], pct)],
-        hovertemplate="<b>%{y}</b><br>Receita: %{customdata[0]}<br>Margem: %{customdata[1]} "
-                      "(%{customdata[2]})<extra></extra>")],
-        legenda=False, xaxis=dict(tickprefix="R$ ", tickformat="~s"), yaxis=dict(automargin=True))
+        text=textos, textposition="outside", cliponaxis=False, textfont=dict(size=12),
+        customdata=[[str(k), fmt.moeda(r), fmt.moeda(m), fmt.percentual(p)]
+                    for k, r, m, p in zip(chaves, d["receita"], d["margem"], pct)],
+        hovertemplate="<b>%{y}</b><br>Receita: %{customdata[1]}<br>Margem: %{customdata[2]} "
+                      "(%{customdata[3]})<br><i>clique para ver os pedidos</i><extra></extra>")],
+        altura=max(240, 26 * len(d) + 60), legenda=False,
+        xaxis=dict(range=_rotulos_cabem(textos, d["receita"]), **fmt.eixo_moeda(d["receita"], 3)),
+        yaxis=dict(automargin=True), margin=dict(l=10, r=14, t=10, b=10))
 
 
-def atingimento(df: pd.DataFrame, ritmo: float | None) -> dict:
-    """Attainment % per seller, worst at the top, coloured by status; lines at the expected pace and 100%.
+MAX_VENDEDORES_GRAFICO = 15
 
-    df: vendedor_nome, equipe_nome, valor_meta, valor_realizado, pct_atingimento, situacao."""
+
+def atingimento(df: pd.DataFrame, ritmo: float | None, recorte: str = "atrasados") -> dict:
+    """Attainment % per seller coloured by status; lines at the expected pace (month in progress) and 100%.
+
+    With more than MAX_VENDEDORES_GRAFICO sellers the chart shows that many: the furthest behind
+    (recorte 'atrasados', the default: who needs a plan) or the best ('melhores'); the ranking table
+    beside it has every seller. df: vendedor_id, vendedor_nome, equipe_nome, valor_meta,
+    valor_realizado, pct_atingimento, situacao. Clicking a bar opens the seller's order lines."""
     if df is None or df.empty:
         return vazio("Nenhuma meta cadastrada para este mês e filtros.")
-    d = df.sort_values("pct_atingimento", ascending=False, na_position="first")
-    cores = {"Fora do ritmo": VERMELHO, "No ritmo": AZUL, "Meta atingida": VERDE, "Sem meta": CINZA}
+    ordenado = df.assign(_p=df["pct_atingimento"].fillna(-1)).sort_values(["_p", "vendedor_nome"])
+    d = ordenado.tail(MAX_VENDEDORES_GRAFICO) if recorte == "melhores" else ordenado.head(MAX_VENDEDORES_GRAFICO)
+    d = d.iloc[::-1] if recorte != "melhores" else d  # the worst (or the best) at the top
+    cores = {"Abaixo do ritmo": VERMELHO, "No ritmo": AZUL, "Meta atingida": VERDE, "Sem meta": CINZA,
+             "Meta não atingida": VERMELHO}
+    textos = [f"{fmt.percentual(p)} · faltam {fmt.moeda_compacta(max(0.0, m - r))}" if r < m else fmt.percentual(p)
+              for p, r, m in zip(d["pct_atingimento"], d["valor_realizado"], d["valor_meta"])]
     barra = dict(
         type="bar", x=_col(d["pct_atingimento"].fillna(0)),
         y=[f"{n} · {e}" for n, e in zip(d["vendedor_nome"], d["equipe_nome"])],
         orientation="h", marker=dict(color=[cores.get(s, CINZA) for s in d["situacao"]]),
-        text=[f"{fmt.percentual(p)}  ({fmt.moeda_compacta(r)} de {fmt.moeda_compacta(m)})"
-              for p, r, m in zip(d["pct_atingimento"], d["valor_realizado"], d["valor_meta"])],
-        textposition="outside", cliponaxis=False,
-        customdata=[[fmt.moeda(m), fmt.moeda(r), fmt.percentual(p), s] for m, r, p, s in
-                    zip(d["valor_meta"], d["valor_realizado"], d["pct_atingimento"], d["situacao"])],
-        hovertemplate="<b>%{y}</b><br>Meta: %{customdata[0]}<br>Realizado: %{customdata[1]}"
-                      "<br>Atingimento: %{customdata[2]}<br>%{customdata[3]}<extra></extra>")
-    topo = max(110.0, float(d["pct_atingimento"].fillna(0).max()) * 1.35)
+        text=textos, textposition="outside", cliponaxis=False, textfont=dict(size=12),
+        customdata=[[str(v), fmt.moeda(m), fmt.moeda(r), fmt.percentual(p), s, fmt.moeda(max(0.0, m - r))]
+                    for v, m, r, p, s in zip(d["vendedor_id"] if "vendedor_id" in d else d["vendedor_nome"],
+                                             d["valor_meta"], d["valor_realizado"], d["pct_atingimento"], d["situacao"])],
+        hovertemplate="<b>%{y}</b><br>Meta: %{customdata[1]}<br>Realizado: %{customdata[2]}"
+                      "<br>Atingimento: %{customdata[3]}<br>Falta: %{customdata[5]}<br>%{customdata[4]}"
+                      "<br><i>clique para ver os pedidos</i><extra></extra>")
+    maior = float(d["pct_atingimento"].fillna(0).max())
+    topo = max(110.0, maior) / (1 - min(0.6, 0.02 * max((len(t) for t in textos), default=0)))
     linhas, notas = [], []  # what fig.add_vline(...) wrote: a line over the y domain and its label
 
     def vertical(x, linha, texto, cor, ancora_x, ancora_y):
         linhas.append(dict(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", line=linha))
         notas.append(dict(text=texto, showarrow=False, font=dict(color=cor), x=x, xanchor=ancora_x, xref="x",
                           y=1, yanchor=ancora_y, yref="y domain"))
-    if ritmo is not None and ritmo < 100:
+    if ritmo is not None and 0 < ritmo < 100:
         vertical(ritmo, dict(color=AMARELO, dash="dash", width=2), f"ritmo esperado hoje: {fmt.percentual(ritmo, 0)}",
                  AMARELO, "center", "bottom")
     vertical(100, dict(color=VERDE, width=2), "meta", VERDE, "left", "top")
-    return _figura([barra], altura=max(260, 46 * len(d) + 70), legenda=False, shapes=linhas, annotations=notas,
+    return _figura([barra], altura=max(220, 30 * len(d) + 70), legenda=False, shapes=linhas, annotations=notas,
                    xaxis=dict(range=[0, topo], ticksuffix="%"), yaxis=dict(automargin=True),
                    margin=dict(l=10, r=10, t=30, b=10))
 
@@ -135,14 +190,15 @@ def meta_vs_realizado(df: pd.DataFrame) -> dict:
     """Goal vs actual per team (df: equipe_nome, valor_meta, valor_realizado)."""
     if df is None or df.empty:
         return vazio("Nenhuma meta cadastrada para este mês e filtros.")
+    topo = max([float(v) for v in df["valor_meta"]] + [float(v) for v in df["valor_realizado"]] + [0.0])
     return _figura([
         dict(type="bar", x=_col(df["equipe_nome"]), y=_col(df["valor_meta"]), name="Meta", marker=dict(color="#c9d6e3"),
              customdata=[fmt.moeda(v) for v in df["valor_meta"]], hovertemplate="Meta: %{customdata}<extra></extra>"),
         dict(type="bar", x=_col(df["equipe_nome"]), y=_col(df["valor_realizado"]), name="Realizado",
              marker=dict(color=AZUL), text=[fmt.percentual(p) for p in df["pct_atingimento"]], textposition="outside",
-             customdata=[fmt.moeda(v) for v in df["valor_realizado"]],
+             cliponaxis=False, customdata=[fmt.moeda(v) for v in df["valor_realizado"]],
              hovertemplate="Realizado: %{customdata}<extra></extra>"),
-    ], barmode="group", yaxis=dict(tickprefix="R$ ", tickformat="~s"))
+    ], barmode="group", yaxis=dict(range=[0, topo * 1.15 or 1], **fmt.eixo_moeda([topo])))
 
 
 def com_sem_desconto(df: pd.DataFrame) -> dict:
@@ -150,15 +206,16 @@ def com_sem_desconto(df: pd.DataFrame) -> dict:
     if df is None or df.empty:
         return vazio()
     nomes = ["Com desconto" if c else "Sem desconto" for c in df["com_desconto"]]
+    topo = max([float(v) for v in df["receita"]] + [0.0])
     return _figura([
         dict(type="bar", x=nomes, y=_col(df["receita"]), name="Receita líquida", marker=dict(color=AZUL),
-             text=[fmt.moeda_compacta(v) for v in df["receita"]], textposition="outside",
+             text=[fmt.moeda_compacta(v) for v in df["receita"]], textposition="outside", cliponaxis=False,
              customdata=[fmt.moeda(v) for v in df["receita"]], hovertemplate="Receita: %{customdata}<extra></extra>"),
         dict(type="bar", x=nomes, y=_col(df["margem"]), name="Margem bruta", marker=dict(color=AZUL_CLARO),
-             text=[fmt.percentual(m / r * 100 if r else None) for r, m in zip(df["receita"], df["margem"])],
-             textposition="outside",
+             text=[f"margem {fmt.percentual(m / r * 100 if r else None)}" for r, m in zip(df["receita"], df["margem"])],
+             textposition="outside", cliponaxis=False,
              customdata=[fmt.moeda(v) for v in df["margem"]], hovertemplate="Margem: %{customdata}<extra></extra>"),
-    ], barmode="group", yaxis=dict(tickprefix="R$ ", tickformat="~s"))
+    ], barmode="group", yaxis=dict(range=[0, topo * 1.15 or 1], **fmt.eixo_moeda([topo])))
 
 
 def roi_campanhas(df: pd.DataFrame) -> dict:
@@ -166,13 +223,15 @@ def roi_campanhas(df: pd.DataFrame) -> dict:
     if df is None or df.empty:
         return vazio("Nenhum desconto aplicado no período e filtros escolhidos.")
     d = df.sort_values("roi")
+    textos = [f"{fmt.numero(r, 1)}x" for r in d["roi"]]
     return _figura([dict(
         type="bar", x=_col(d["roi"]), y=[f"{c} ({k})" for c, k in zip(d["campanha"], d["cupom"])], orientation="h",
-        marker=dict(color=AZUL), text=[f"{fmt.numero(r, 1)}x" for r in d["roi"]], textposition="auto",
-        customdata=[[fmt.moeda(x), fmt.moeda(y)] for x, y in zip(d["desconto"], d["receita"])],
-        hovertemplate="<b>%{y}</b><br>ROI: %{x:.1f}<br>Desconto concedido: %{customdata[0]}"
-                      "<br>Receita com desconto: %{customdata[1]}<extra></extra>")],
-        legenda=False, yaxis=dict(automargin=True))
+        marker=dict(color=AZUL), text=textos, textposition="outside", cliponaxis=False, textfont=dict(size=12),
+        customdata=[[str(k), fmt.moeda(x), fmt.moeda(y), t] for k, x, y, t in zip(d["cupom"], d["desconto"], d["receita"], textos)],
+        hovertemplate="<b>%{y}</b><br>ROI: %{customdata[3]}<br>Desconto concedido: %{customdata[1]}"
+                      "<br>Receita com desconto: %{customdata[2]}<br><i>clique para ver os pedidos</i><extra></extra>")],
+        altura=max(240, 26 * len(d) + 60), legenda=False, yaxis=dict(automargin=True),
+        xaxis=dict(range=_rotulos_cabem(textos, d["roi"].fillna(0)), ticksuffix="x"))
 
 
 def duracoes(df: pd.DataFrame) -> dict:

@@ -10,6 +10,7 @@ Pure functions, no database: the known values are passed in (see queries.opcoes(
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -46,9 +47,45 @@ class Filtros:
         return replace(self, de=de, ate=ate)
 
     def periodo_anterior(self) -> "Filtros":
-        """The period of equal length just before this one (for the KPI comparison)."""
-        dias = (self.ate - self.de).days + 1
-        return replace(self, de=self.de - timedelta(days=dias), ate=self.de - timedelta(days=1))
+        """The period the KPI cards compare with (same filters):
+        - whole calendar months (1st .. last day) -> the same number of calendar months just before
+          (November -> October; October-November -> August-September);
+        - a period from a 1st to a day that is not a month end (month to date, or months + month to
+          date) spanning N months -> the same span N months earlier, up to the same day (capped at
+          that month's end): 1-20 November -> 1-20 October; 1 October-20 November -> 1 August-20 September;
+        - any other period -> the period of equal length just before it."""
+        de, ate = self.de, self.ate
+        if de.day == 1:
+            meses = (ate.year - de.year) * 12 + ate.month - de.month + 1
+            if ate == _fim_do_mes(ate):
+                inicio = _somar_meses(de, -meses)
+                return replace(self, de=inicio, ate=de - timedelta(days=1))
+            inicio = _somar_meses(de, -meses)
+            fim_mes = _somar_meses(ate.replace(day=1), -meses)
+            return replace(self, de=inicio, ate=fim_mes.replace(day=min(ate.day, _fim_do_mes(fim_mes).day)))
+        dias = (ate - de).days + 1
+        return replace(self, de=de - timedelta(days=dias), ate=de - timedelta(days=1))
+
+    def descricao_anterior(self) -> str:
+        """How the comparison period is named on the KPI cards."""
+        ant = self.periodo_anterior()
+        if self.de.day == 1 and self.ate == _fim_do_mes(self.ate):
+            return "vs mês anterior" if (self.de.year, self.de.month) == (self.ate.year, self.ate.month) \
+                else "vs meses anteriores"
+        if self.de.day == 1:
+            meses = (self.ate.year - self.de.year) * 12 + self.ate.month - self.de.month + 1
+            return "vs mesmo período do mês anterior" if meses == 1 else f"vs mesmo período {meses} meses antes"
+        return f"vs {(ant.ate - ant.de).days + 1} dias anteriores"
+
+
+def _fim_do_mes(dia: date) -> date:
+    return dia.replace(day=calendar.monthrange(dia.year, dia.month)[1])
+
+
+def _somar_meses(dia: date, meses: int) -> date:
+    """The 1st of the month `meses` months from `dia`'s month (dia must be a 1st or is treated as one)."""
+    n = dia.year * 12 + dia.month - 1 + meses
+    return date(n // 12, n % 12 + 1, 1)
 
 
 def _texto(value, nome: str) -> str:
@@ -123,8 +160,31 @@ def de_url(search) -> Filtros:
     return montar(**{k: (v[0] if k in ("de", "ate") else v) for k, v in valores.items()})
 
 
-def para_url(f: Filtros) -> str:
-    """Filters -> '?de=...&regiao=...' ('' when nothing is filtered)."""
+# page options kept in the URL beside the filters (the pages read them; the filter bar keeps them)
+OPCOES_PAGINA = {"grao": ("dia", "mes")}
+
+
+def opcao(search, nome: str) -> str:
+    """A page option from the query string ('?grao=mes'), its first allowed value by default."""
+    permitidos = OPCOES_PAGINA[nome]
+    if isinstance(search, str) and len(search) <= MAX_QUERY:
+        for chave, valor in parse_qsl(search.lstrip("?")):
+            if chave == nome and valor in permitidos:
+                return valor
+    return permitidos[0]
+
+
+def com_opcao(search, nome: str, valor: str) -> str:
+    """The query string with a page option set (the default value is left out of the URL)."""
+    pares = [(k, v) for k, v in parse_qsl((search or "").lstrip("?")) if k != nome] \
+        if isinstance(search, str) and len(search) <= MAX_QUERY else []
+    if valor != OPCOES_PAGINA[nome][0]:
+        pares.append((nome, valor))
+    return f"?{urlencode(pares)}" if pares else ""
+
+
+def para_url(f: Filtros, search=None) -> str:
+    """Filters -> '?de=...&regiao=...' ('' when nothing is filtered); page options of `search` are kept."""
     pares: list[tuple[str, str]] = []
     if f.de:
         pares.append(("de", f.de.isoformat()))
@@ -132,6 +192,10 @@ def para_url(f: Filtros) -> str:
         pares.append(("ate", f.ate.isoformat()))
     for d in DIMENSOES:
         pares.extend((d, v) for v in getattr(f, d))
+    for nome in OPCOES_PAGINA:
+        valor = opcao(search, nome)
+        if valor != OPCOES_PAGINA[nome][0]:
+            pares.append((nome, valor))
     return f"?{urlencode(pares)}" if pares else ""
 
 
@@ -145,9 +209,10 @@ def validar(f: Filtros, conhecidos: dict[str, dict[str, str]]) -> None:
 
 
 def resolver_periodo(f: Filtros, ultima_data: date | None) -> Filtros:
-    """Default period: the month of the latest data, up to that day (month to date)."""
+    """Default period: the previous calendar month and the month of the latest data up to that day, so
+    the first screen always shows at least a month of history (on the 2nd of a month too)."""
     ate = f.ate or ultima_data or date.today()
-    de = f.de or ate.replace(day=1)
+    de = f.de or _somar_meses(ate.replace(day=1), -1)
     if de > ate:  # only `de` was given, after the latest data
         ate = de
     return f.com_periodo(de, ate)

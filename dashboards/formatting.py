@@ -51,14 +51,51 @@ def moeda(value, casas: int = 2) -> str:
 
 
 def moeda_compacta(value) -> str:
-    """Short money for axis labels and crowded cards: R$ 1,2 mi, R$ 35,4 mil, R$ 950,00."""
+    """Short money for chart labels and axes, the one rule of every chart: R$ 1,2 mi, R$ 35,4 mil,
+    R$ 50 mil (a whole number loses its ',0'), R$ 950 (under a thousand: whole reais)."""
     if _missing(value):
         return VAZIO
     v = float(value)
+    sinal = "-" if _round(v, 0) < 0 else ""
     for limite, sufixo in ((1e9, "bi"), (1e6, "mi"), (1e3, "mil")):
-        if abs(v) >= limite:
-            return f"{'-' if v < 0 else ''}R$ {numero(abs(v) / limite, 1)} {sufixo}"
-    return moeda(v)
+        if abs(v) >= limite * 0.9995:  # 999.950 rounds to 1 mi, not to 1.000,0 mil
+            texto = numero(abs(v) / limite, 1)
+            return f"{sinal}R$ {texto.removesuffix(',0')} {sufixo}"
+    return f"{sinal}R$ {numero(abs(v), 0)}"
+
+
+def passo_eixo(maximo: float, marcas: int = 5) -> float:
+    """A round step (1, 2, 2,5 or 5 x 10^n) giving about `marcas` ticks from 0 to `maximo`."""
+    import math
+
+    if not maximo or maximo <= 0 or math.isnan(maximo):
+        return 1.0
+    bruto = maximo / marcas
+    base = 10 ** math.floor(math.log10(bruto))
+    return next(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= bruto)
+
+
+def eixo_moeda(valores, marcas: int = 5) -> dict:
+    """Plotly axis settings for money: ticks at round values labelled by moeda_compacta (the same
+    'mil'/'mi' as the bar labels, instead of Plotly's '15k' / '1,5M'). Negative values are covered."""
+    import math
+
+    vals = [float(v) for v in valores if not _missing(v)]
+    alto, baixo = max(vals + [0.0]), min(vals + [0.0])
+    passo = passo_eixo(max(alto, -baixo), marcas)
+    inicio, fim = math.floor(baixo / passo), math.ceil(alto / passo)
+    ticks = [k * passo for k in range(inicio, max(fim, inicio + 1) + 1)]
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [moeda_compacta(t) for t in ticks]}
+
+
+def variacao_pp(value, casas: int = 1) -> str:
+    """A change of a ratio in percentage points: 1.23 -> '+1,2 p.p.'."""
+    if _missing(value):
+        return VAZIO
+    texto = numero(abs(value), casas)
+    if texto == numero(0, casas):
+        return f"{texto} p.p."
+    return f"{'+' if value > 0 else '-'}{texto} p.p."
 
 
 def percentual(value, casas: int = 1) -> str:

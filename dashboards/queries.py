@@ -538,15 +538,22 @@ def execucoes(limite: int = 20) -> pd.DataFrame | Indisponivel:
         return runs
     checks = _linhas("""
         SELECT run_id, count(*) AS verificacoes_reprovadas,
-               string_agg(verificacao || ' (' || severidade || ')', ', ' ORDER BY verificacao)
-                   AS verificacoes_reprovadas_nomes
+               array_agg(verificacao ORDER BY verificacao) AS verificacoes,
+               array_agg(severidade ORDER BY verificacao) AS severidades
         FROM mart.vw_verificacoes_qualidade
         WHERE status <> 'pass' AND run_id = ANY(%(runs)s::bigint[])
         GROUP BY run_id""", {"runs": [int(r) for r in runs["run_id"]]})
     if isinstance(checks, Indisponivel):
         return checks
+    from dashboards import catalogos  # human labels from the check catalog, never raw names
+
+    checks["verificacoes_reprovadas_nomes"] = [
+        "; ".join(f"{catalogos.rotulo_verificacao(n)} ({catalogos.SEVERIDADE.get(g, g)})" for n, g in zip(ns, gs))
+        for ns, gs in zip(checks["verificacoes"], checks["severidades"])]
+    checks = checks.drop(columns=["verificacoes", "severidades"])
     out = runs.merge(checks, on="run_id", how="left")
     out["verificacoes_reprovadas"] = out["verificacoes_reprovadas"].fillna(0).astype(int)
+    out["verificacoes_reprovadas_nomes"] = out["verificacoes_reprovadas_nomes"].fillna("")
     return out
 
 
@@ -560,16 +567,122 @@ def entidades_execucao(run_id: int) -> pd.DataFrame | Indisponivel:
 
 
 # ------------------------------------------------------------------ metric catalog (a file, not the database)
+@lru_cache(maxsize=2)
+def _catalogo_lido(_mtime_ns: int):
+    """The parsed and validated catalog, read again only when the file changes (keyed by its mtime)."""
+    from harness import metrics
+
+    return metrics.load_catalog()
+
+
 def catalogo() -> list[dict] | Indisponivel:
     """The KPI catalog (metrics/catalog.yaml through harness.metrics.load_catalog), as plain dicts
     with Portuguese keys for the Dicionário page."""
     try:
         from harness import metrics
 
-        cat = metrics.load_catalog()
+        cat = _catalogo_lido(metrics.catalog_path().stat().st_mtime_ns)
     except (HarnessError, OSError, ValueError) as err:
         log.warning("metric catalog unreadable: %s", err)
         return Indisponivel("O dicionário de métricas não pôde ser lido.")
     return [{"id": m.name, "nome": m.label, "definicao": m.description, "formula": m.formula,
              "sql": m.sql, "unidade": m.unit, "fonte": m.source, "grao": m.grain,
              "filtros": ", ".join(m.filters), "responsavel": m.owner} for m in cat.metrics]
+
+
+# ------------------------------------------------------------------ returns
+def devolucoes(f: Filtros) -> dict | Indisponivel:
+    """Items sold and returned in the period (non-cancelled lines; the catalog's taxa_devolucao)."""
+    fonte, where, _ = _fonte(f)
+    df = _linhas(f"""
+        SELECT coalesce(sum(quantidade_vendida), 0) AS vendidos, coalesce(sum(quantidade_devolvida), 0) AS devolvidos
+        FROM {fonte} WHERE {where}""", _params(f))
+    if isinstance(df, Indisponivel):
+        return df
+    vendidos, devolvidos = float(df.iloc[0]["vendidos"]), float(df.iloc[0]["devolvidos"])
+    return {"vendidos": vendidos, "devolvidos": devolvidos,
+            "taxa_pct": devolvidos / vendidos * 100 if vendidos else None}
+
+
+# ------------------------------------------------------------------ goals: which month
+def mes_metas_padrao(ate: date | None = None) -> date | None | Indisponivel:
+    """The Metas page's default month: the latest month with goals up to `ate`'s month (the latest
+    data), else the latest month with goals at all; None when there is no goal."""
+    df = _linhas("""
+        SELECT coalesce(max(mes) FILTER (WHERE %(ate)s::date IS NULL OR mes <= %(ate)s::date), max(mes)) AS mes
+        FROM mart.vw_metas_atingimento""", {"ate": ate})
+    if isinstance(df, Indisponivel):
+        return df
+    mes = df.iloc[0]["mes"]
+    return None if mes is None or pd.isna(mes) else mes
+
+
+# ------------------------------------------------------------------ confidence of the data
+def alertas_abertos() -> dict | Indisponivel:
+    """What the confidence banner says is open: the quality checks that did not pass in the latest run
+    that ran them (name, severity, rows), and the rows the latest load rejected.
+
+    The single place the pages read open warnings from. Rejects are the latest run's rejected-row
+    count (mart.vw_monitor_etl): when the mart exposes the open rejects themselves (audit.rejected_rows
+    deduplicated), read that here and every page's banner follows."""
+    checks = _linhas("""
+        SELECT verificacao, severidade, status, linhas_com_problema, mensagem
+        FROM mart.vw_verificacoes_qualidade
+        WHERE run_id = (SELECT max(run_id) FROM mart.vw_verificacoes_qualidade) AND status <> 'pass'
+        ORDER BY severidade, verificacao""")
+    rejeitadas = _linhas("""
+        SELECT run_id, coalesce(sum(linhas_rejeitadas), 0) AS linhas
+        FROM mart.vw_monitor_etl
+        WHERE run_id = (SELECT max(run_id) FROM mart.vw_monitor_etl WHERE entidade IS NOT NULL)
+        GROUP BY run_id""")
+    for r in (checks, rejeitadas):
+        if isinstance(r, Indisponivel):
+            return r
+    return {"verificacoes": checks.to_dict("records"),
+            "rejeitadas": int(rejeitadas.iloc[0]["linhas"]) if not rejeitadas.empty else 0,
+            "run_rejeicoes": int(rejeitadas.iloc[0]["run_id"]) if not rejeitadas.empty else None}
+
+
+# ------------------------------------------------------------------ drill-through: the lines behind a number
+MAX_LINHAS_DETALHE = 20000
+_DETALHE_COLUNAS = {  # what a click may narrow by -> column of mart.vw_vendas (never a name from outside)
+    "regiao": "regiao_id", "categoria": "categoria", "equipe": "equipe_id", "vendedor": "vendedor_id",
+    "cupom": "cupom",
+}
+
+
+def linhas_detalhe(f: Filtros, recorte: dict | None = None) -> pd.DataFrame | Indisponivel:
+    """The non-cancelled order lines behind a number of the pages: the period and filters of `f`,
+    narrowed by `recorte` ({'regiao'|'categoria'|'equipe'|'vendedor'|'cupom': value,
+    'com_desconto': bool}); at most MAX_LINHAS_DETALHE + 1 lines (the caller says when cut).
+    Read from mart.vw_vendas (period on its data_sk, which reaches fact_vendas' index)."""
+    recorte = recorte or {}
+    params = {**_params(f), "limite": MAX_LINHAS_DETALHE + 1}
+    extra = []
+    for chave, valor in recorte.items():
+        if chave in _DETALHE_COLUNAS:
+            extra.append(f"AND {_DETALHE_COLUNAS[chave]} = %(r_{chave})s")
+            params[f"r_{chave}"] = str(valor)
+        elif chave == "com_desconto":
+            extra.append("AND (valor_desconto > 0) = %(r_com_desconto)s")
+            params["r_com_desconto"] = bool(valor)
+        else:
+            raise KeyError(chave)
+    return _linhas(f"""
+        SELECT pedido_id, item_pedido_id, data, regiao_nome, vendedor_nome, equipe_nome, produto_nome, categoria,
+               cupom, quantidade_vendida, quantidade_devolvida, valor_bruto, valor_desconto,
+               valor_total_liquido, custo_total, valor_total_liquido - custo_total AS margem_bruta
+        FROM mart.vw_vendas
+        WHERE NOT eh_cancelado
+          AND data_sk BETWEEN %(de_sk)s AND %(ate_sk)s AND {_FILTRO}
+          {' '.join(extra)}
+        ORDER BY data, pedido_id, item_pedido_id
+        LIMIT %(limite)s""", params)
+
+
+def linhas_meta_vendedor(vendedor_id: str, mes: date) -> pd.DataFrame | Indisponivel:
+    """The lines behind a seller's realised goal: every non-cancelled line of the seller in the month,
+    whatever the region, category or team (mart.vw_metas_atingimento.valor_realizado)."""
+    inicio = mes.replace(day=1)
+    fim = (inicio + pd.offsets.MonthEnd(0)).date()
+    return linhas_detalhe(Filtros(de=inicio, ate=fim, vendedor=(vendedor_id,)))

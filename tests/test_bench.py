@@ -16,7 +16,7 @@ DASHBOARD_DB_FUNCTIONS = {"atualizacao", "opcoes", "execucoes", "entidades_execu
                           "quebra_vendas", "metas", "resumo_descontos", "campanhas"}
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(240)
 def test_bench_tiny_scale_writes_every_section(tmp_path, monkeypatch):
     from bench import suite
 
@@ -29,7 +29,8 @@ def test_bench_tiny_scale_writes_every_section(tmp_path, monkeypatch):
                                     "daily": {"ms_per_changed_row": 0.4,
                                               "load": {"seconds_total": 2.0, "rows_changed": 5000}}}))
     result = CliRunner().invoke(app, ["bench", "--scale", "0.002", "--out", str(tmp_path / "out"),
-                                      "--repeat", "2", "--doc", str(doc), "--baseline", str(baseline)])
+                                      "--repeat", "2", "--browser-repeat", "1", "--doc", str(doc),
+                                      "--baseline", str(baseline)])
     assert result.exit_code == 0, result.output
 
     data = json.loads((tmp_path / "out" / "bench-scale-0.002.json").read_text())
@@ -72,6 +73,13 @@ def test_bench_tiny_scale_writes_every_section(tmp_path, monkeypatch):
     for r in data["callbacks"]["results"]:
         assert r["n"] == 2 and 0 < r["p50_ms"] <= r["p95_ms"] <= r["max_ms"]
     assert "callback_p95_ms" in data["targets"]
+    # the browser section: every page against the production server, bytes transferred compressed
+    pages = {r["page"]: r for r in data["browser"]["results"]}
+    assert set(pages) == set(suite.BROWSER_PAGES)
+    for r in pages.values():
+        assert r["first_visit_ms"] > 0 and 0 < r["bytes"] < r["uncompressed_bytes"] and r["console_errors"] == 0
+    assert {p for p, r in pages.items() if "filter_change_ms" in r} == set(suite.FILTERED_PAGES)
+    assert "first_visit_ms" in data["targets"] and "filter_change_ms" in data["targets"]
     assert data["top_statements"], "pg_stat_statements gave nothing"
     assert data["memory"]["peak_self_mb"] > 10
     assert data["machine"]["cores"] >= 1

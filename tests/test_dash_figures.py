@@ -57,3 +57,36 @@ def test_blank_figure_carries_the_message_and_no_axes():
     fig = figures.vazio("Nenhum dado")
     assert fig["data"] == [] and fig["layout"]["annotations"][0]["text"] == "Nenhum dado"
     assert fig["layout"]["xaxis"] == {"visible": False} and fig["layout"]["showlegend"] is False
+
+
+@pytest.mark.parametrize("inicio, fim, grao, dtick, formato", [
+    (date(2024, 1, 1), date(2024, 1, 2), "dia", figures.DIA_MS, "%d/%m"),        # 2 days: one tick a day, never hours
+    (date(2024, 12, 28), date(2025, 1, 3), "dia", figures.DIA_MS, "%d/%m/%Y"),   # crosses a year: the year shows
+    (date(2024, 10, 1), date(2024, 11, 20), "dia", 7 * figures.DIA_MS, "%d/%m"),  # weekly up to three months
+    (date(2024, 1, 1), date(2024, 12, 31), "dia", "M1", "%b/%Y"),               # a year by day: monthly ticks
+    (date(2023, 1, 1), date(2025, 12, 31), "dia", "M3", "%b/%Y"),
+    (date(2015, 1, 1), date(2025, 12, 31), "mes", "M12", "%Y"),
+])
+def test_trend_ticks_follow_the_span(inicio, fim, grao, dtick, formato):
+    eixo = figures.eixo_tempo(inicio, fim, grao)
+    assert eixo["dtick"] == dtick and eixo["tickformat"] == formato
+    serie = pd.DataFrame({"periodo": pd.date_range(inicio, fim, freq="D" if grao == "dia" else "MS").date})
+    serie["receita"], serie["margem"] = 100.0, 10.0
+    fig = figures.tendencia(serie, grao)
+    go.Figure(fig)  # still a valid figure
+    assert fig["layout"]["xaxis"]["dtick"] == dtick
+    assert fig["layout"]["yaxis"]["ticktext"][-1] == "R$ 100"
+
+
+def test_bars_show_every_member_with_readable_labels():
+    n = 20
+    df = pd.DataFrame({"chave": [f"c{i}" for i in range(n)], "nome": [f"Categoria {i}" for i in range(n)],
+                       "receita": [1000.0 * (i + 1) for i in range(n)], "margem": [100.0 * (i + 1) for i in range(n)]})
+    fig = figures.barras(df, "categoria")
+    barra = fig["data"][0]
+    assert len(barra["y"]) == n                                   # no silent top 12
+    assert barra["textposition"] == "outside" and barra["textfont"]["size"] >= 12  # never shrunk to fit a bar
+    assert fig["layout"]["height"] >= 22 * n                      # the chart grows with its bars
+    # the axis leaves room for the longest label beside the longest bar
+    assert fig["layout"]["xaxis"]["range"][1] > 1.3 * df["receita"].max()
+    assert barra["text"][-1] == "R$ 1 mil · 10,0%"               # same money rule as the axis

@@ -61,4 +61,24 @@ def test_data_hora_duracao_mes_ano_compacta():
     assert f.mes_ano(date(2024, 3, 1)) == "março de 2024"
     assert f.moeda_compacta(1_234_567) == "R$ 1,2 mi"
     assert f.moeda_compacta(35_400) == "R$ 35,4 mil"
-    assert f.moeda_compacta(950) == "R$ 950,00"
+    # one rule for every chart label and axis: mil / mi with one decimal, a whole number without ',0'
+    assert f.moeda_compacta(950) == "R$ 950"
+    assert f.moeda_compacta(50_000) == "R$ 50 mil"
+    assert f.moeda_compacta(999_960) == "R$ 1 mi"
+    assert f.moeda_compacta(-1_500) == "-R$ 1,5 mil"
+
+
+def test_money_axis_ticks_use_the_label_rule():
+    eixo = f.eixo_moeda([123_456.0, 20_000.0])
+    assert eixo["tickvals"] == [0, 25_000, 50_000, 75_000, 100_000, 125_000]
+    assert eixo["ticktext"] == ["R$ 0", "R$ 25 mil", "R$ 50 mil", "R$ 75 mil", "R$ 100 mil", "R$ 125 mil"]
+    assert f.eixo_moeda([1_600_000.0])["ticktext"] == ["R$ 0", "R$ 500 mil", "R$ 1 mi", "R$ 1,5 mi", "R$ 2 mi"]
+    negativo = f.eixo_moeda([-5_000.0, 12_000.0])
+    assert negativo["tickvals"][0] < 0 and negativo["ticktext"][0] == "-R$ 5 mil"
+    assert not any(t.endswith(("k", "M")) for t in eixo["ticktext"])
+
+
+def test_variacao_pp():
+    assert f.variacao_pp(1.234) == "+1,2 p.p."
+    assert f.variacao_pp(-2.25) == "-2,3 p.p."
+    assert f.variacao_pp(0.01) == "0,0 p.p."

@@ -37,57 +37,81 @@ def _kpis_esperados(de, ate, **filtro):
             fmt.numero(atual["pedidos"]), fmt.moeda(atual["ticket"])]
 
 
-@pytest.mark.parametrize("search, de, ate, filtro", [
-    ("", date(2024, 11, 1), date(2024, 11, 20), {}),  # default: month to date of the latest data
-    ("?de=2024-10-05&ate=2024-11-12&regiao=SE", date(2024, 10, 5), date(2024, 11, 12), {"regiao": ["SE"]}),
+def _saida(pagina, saida) -> dict:
+    return dict(zip(pagina.SAIDAS, saida, strict=True))
+
+
+# (URL, period, filters, comparison period): the comparison rule written out by hand for each case
+@pytest.mark.parametrize("search, de, ate, filtro, ant_de, ant_ate", [
+    # default: the previous month and the month to date of the latest data (at least a month of history)
+    ("", date(2024, 10, 1), date(2024, 11, 20), {}, date(2024, 8, 1), date(2024, 9, 20)),
+    # month to date: the same days of the previous month
+    ("?de=2024-11-01&ate=2024-11-20", date(2024, 11, 1), date(2024, 11, 20), {}, date(2024, 10, 1), date(2024, 10, 20)),
+    # a whole month: the previous calendar month (not the 30 days before)
+    ("?de=2024-11-01&ate=2024-11-30&regiao=S", date(2024, 11, 1), date(2024, 11, 30), {"regiao": ["S"]},
+     date(2024, 10, 1), date(2024, 10, 31)),
+    # any other period: the same number of days just before
+    ("?de=2024-10-05&ate=2024-11-12&regiao=SE", date(2024, 10, 5), date(2024, 11, 12), {"regiao": ["SE"]},
+     date(2024, 8, 27), date(2024, 10, 4)),
     ("?de=2024-10-01&ate=2024-10-31&categoria=informatica&equipe=T2", date(2024, 10, 1), date(2024, 10, 31),
-     {"categoria": ["informatica"], "equipe": ["T2"]}),
-    ("?vendedor=V1&vendedor=V6", date(2024, 11, 1), date(2024, 11, 20), {"vendedor": ["V1", "V6"]}),
+     {"categoria": ["informatica"], "equipe": ["T2"]}, date(2024, 9, 1), date(2024, 9, 30)),
+    ("?de=2024-11-01&ate=2024-11-20&vendedor=V1&vendedor=V6", date(2024, 11, 1), date(2024, 11, 20),
+     {"vendedor": ["V1", "V6"]}, date(2024, 10, 1), date(2024, 10, 20)),
     # one seller: orders counted from the seller aggregates (pedidos_vendedor), not the line view
-    ("?de=2024-10-01&ate=2024-11-20&vendedor=V6", date(2024, 10, 1), date(2024, 11, 20), {"vendedor": ["V6"]}),
+    ("?de=2024-10-01&ate=2024-11-20&vendedor=V6", date(2024, 10, 1), date(2024, 11, 20), {"vendedor": ["V6"]},
+     date(2024, 8, 1), date(2024, 9, 20)),
     ("?de=2024-10-03&ate=2024-11-20&vendedor=V1&regiao=SE", date(2024, 10, 3), date(2024, 11, 20),
-     {"vendedor": ["V1"], "regiao": ["SE"]}),
-    ("?de=2024-10-01&ate=2024-11-20&vendedor=V3&equipe=T2&equipe=T1", date(2024, 10, 1), date(2024, 11, 20),
-     {"vendedor": ["V3"], "equipe": ["T1", "T2"]}),
+     {"vendedor": ["V1"], "regiao": ["SE"]}, date(2024, 8, 15), date(2024, 10, 2)),
+    ("?de=2024-11-01&ate=2024-11-20&vendedor=V3&equipe=T2&equipe=T1", date(2024, 11, 1), date(2024, 11, 20),
+     {"vendedor": ["V3"], "equipe": ["T1", "T2"]}, date(2024, 10, 1), date(2024, 10, 20)),
 ])
-def test_vendas_kpi_cards_equal_independent_computation(dw, search, de, ate, filtro):
-    saida = vendas.atualizar(search)
-    assert saida[0] == "dados atualizados até 20/11/2024"
-    assert saida[1] is None
-    assert list(saida[3:8]) == _kpis_esperados(de, ate, **filtro)
-    # comparison with the previous period of equal length, computed independently
-    dias = (ate - de).days + 1
-    ant_de, ant_ate = date.fromordinal(de.toordinal() - dias), date.fromordinal(de.toordinal() - 1)
-    atual = d.kpis(d.vendas_no_periodo(de, ate, **filtro))["receita"]
-    anterior = d.kpis(d.vendas_no_periodo(ant_de, ant_ate, **filtro))["receita"]
-    if anterior:
-        assert saida[8] == f"{fmt.variacao((atual - anterior) / anterior * 100)} vs período anterior"
+def test_vendas_kpi_cards_equal_independent_computation(dw, search, de, ate, filtro, ant_de, ant_ate):
+    saida = _saida(vendas, vendas.atualizar(search))
+    assert saida["atualizado"] == "dados atualizados até 20/11/2024"
+    assert saida["aviso"] is None
+    assert [saida[f"kpi_{k}"] for k in ("receita", "margem", "margem_pct", "pedidos", "ticket")] == \
+        _kpis_esperados(de, ate, **filtro)
+    assert saida["periodo"].startswith(f"Período: {fmt.data(de)} a {fmt.data(ate)} · comparado a "
+                                       f"{fmt.data(ant_de)} a {fmt.data(ant_ate)}")
+    atual = d.kpis(d.vendas_no_periodo(de, ate, **filtro))
+    anterior = d.kpis(d.vendas_no_periodo(ant_de, ant_ate, **filtro))
+    if anterior["receita"]:
+        assert saida["var_receita"].startswith(
+            f"{fmt.variacao((atual['receita'] - anterior['receita']) / anterior['receita'] * 100)} vs ")
+        # a ratio KPI changes in percentage points, never in relative %
+        assert saida["var_margem_pct"].startswith(
+            f"{fmt.variacao_pp(atual['margem_pct'] - anterior['margem_pct'])} vs ")
     else:
-        assert saida[8] == "sem base no período anterior"
+        assert saida["var_receita"].startswith("sem base para comparar")
+    # returns rate: returned / sold units of the non-cancelled lines
+    linhas = d.vendas_no_periodo(de, ate, **filtro)
+    assert saida["kpi_devolucao"] == fmt.percentual(sum(x.devolvida for x in linhas) * 100 / sum(x.qtd for x in linhas))
 
 
 def test_vendas_breakdowns_and_table_follow_the_filter(dw):
-    todos = vendas.atualizar("?de=2024-10-01&ate=2024-11-20")
-    sul = vendas.atualizar("?de=2024-10-01&ate=2024-11-20&regiao=S")
-    assert todos[3] != sul[3]
-    regioes_todos = set(todos[-4]["data"][0]["y"])
-    regioes_sul = set(sul[-4]["data"][0]["y"])
-    assert regioes_todos == {"Sudeste", "Sul", "Nordeste"} and regioes_sul == {"Sul"}
+    todos = _saida(vendas, vendas.atualizar("?de=2024-10-01&ate=2024-11-20"))
+    sul = _saida(vendas, vendas.atualizar("?de=2024-10-01&ate=2024-11-20&regiao=S"))
+    assert todos["kpi_receita"] != sul["kpi_receita"]
+    assert set(todos["quebra_regiao"]["data"][0]["y"]) == {"Sudeste", "Sul", "Nordeste"}
+    assert set(sul["quebra_regiao"]["data"][0]["y"]) == {"Sul"}
+    # every category is drawn (no silent top N), with its key for the drill-through
+    assert {c[0] for c in todos["quebra_categoria"]["data"][0]["customdata"]} == {p[3] for p in d.PRODUTOS}
     linhas = d.vendas_no_periodo(date(2024, 10, 1), date(2024, 11, 20), regiao=["S"])
     por_vendedor = {}
     for x in linhas:
         por_vendedor[d.VENDEDORES[x.vendedor_sk - 1][2]] = por_vendedor.get(d.VENDEDORES[x.vendedor_sk - 1][2], 0) + x.liquido
-    assert {r["nome"]: Decimal(str(r["receita"])) for r in sul[-1]} == por_vendedor
-    diario = vendas.atualizar("?de=2024-10-01&ate=2024-11-20", "dia")[-5]
-    mensal = vendas.atualizar("?de=2024-10-01&ate=2024-11-20", "mes")[-5]
-    assert len(diario["data"][0]["x"]) == 51 and len(mensal["data"][0]["x"]) == 2
-    assert sum(mensal["data"][0]["y"]) == pytest.approx(float(sum(x.liquido for x in d.vendas_no_periodo(
+    assert {r["nome"]: Decimal(str(r["receita"])) for r in sul["tabela"]} == por_vendedor
+    diario = _saida(vendas, vendas.atualizar("?de=2024-10-01&ate=2024-11-20", "dia"))["tendencia"]
+    mensal = _saida(vendas, vendas.atualizar("?de=2024-10-01&ate=2024-11-20&grao=mes"))
+    assert mensal["grao"] == "mes"  # the grain comes from the URL
+    assert len(diario["data"][0]["x"]) == 51 and len(mensal["tendencia"]["data"][0]["x"]) == 2
+    assert sum(mensal["tendencia"]["data"][0]["y"]) == pytest.approx(float(sum(x.liquido for x in d.vendas_no_periodo(
         date(2024, 10, 1), date(2024, 11, 20)))))
 
 
 def test_metas_answers_who_is_off_track_first(dw):
-    saida = metas.atualizar("?ate=2024-11-20")
-    resposta = saida[2]
+    saida = _saida(metas, metas.atualizar("?ate=2024-11-20"))
+    resposta = saida["resposta"]
     realizado = {v[0]: sum(x.liquido for x in d.vendas_no_periodo(date(2024, 11, 1), date(2024, 11, 20))
                            if x.vendedor_sk == v[0]) for v in d.VENDEDORES}
     meta = {v: m for v, mes, m in d.METAS if mes == date(2024, 11, 1)}
@@ -95,34 +119,109 @@ def test_metas_answers_who_is_off_track_first(dw):
     fora = sorted((realizado[v] / meta[v] * 100, d.VENDEDORES[v - 1][2]) for v in meta
                   if realizado[v] / meta[v] * 100 < ritmo)
     assert len(fora) >= 1, "the data set must have someone off track"
+    # a month in progress speaks of pace
     assert resposta[0].children == f"{6 - len(fora)} de 6 vendedores no ritmo ou com a meta atingida"
+    assert "mês em andamento: dia 20 de 30" in resposta[1].children
     assert [c.children for c in resposta[2].children] == [f"{n} · {fmt.percentual(p)}" for p, n in fora]
-    assert saida[3] == "resposta ruim"
-    assert saida[4] == fmt.moeda(sum(meta.values())) and saida[5] == fmt.moeda(sum(realizado.values()))
-    assert saida[6] == fmt.percentual(sum(realizado.values()) / sum(meta.values()) * 100)
-    ranking = saida[-1]
+    assert saida["resposta_classe"] == "resposta ruim"
+    assert saida["kpi_meta"] == fmt.moeda(sum(meta.values()))
+    assert saida["kpi_realizado"] == fmt.moeda(sum(realizado.values()))
+    assert saida["kpi_atingimento"] == fmt.percentual(sum(realizado.values()) / sum(meta.values()) * 100)
+    assert saida["rotulo_falta"] == "Quanto falta (R$)"
+    assert saida["kpi_falta"] == fmt.moeda(max(0, sum(meta.values()) - sum(realizado.values())))
+    assert saida["kpi_ritmo"] == fmt.percentual(ritmo)
+    ranking = saida["tabela"]
     assert [r["posicao"] for r in ranking] == [1, 2, 3, 4, 5, 6]
     assert ranking[0]["pct_atingimento"] >= ranking[-1]["pct_atingimento"]
+    for r in ranking:
+        assert r["falta"] == pytest.approx(max(0.0, float(meta[d.sk_por_id(d.VENDEDORES, r["vendedor_id"])]
+                                                          - realizado[d.sk_por_id(d.VENDEDORES, r["vendedor_id"])])))
     # a team filter narrows the answer
-    so_t2 = metas.atualizar("?ate=2024-11-20&equipe=T2")
-    assert so_t2[2][0].children.endswith("de 2 vendedores no ritmo ou com a meta atingida")
+    so_t2 = _saida(metas, metas.atualizar("?ate=2024-11-20&equipe=T2"))
+    assert so_t2["resposta"][0].children.endswith("de 2 vendedores no ritmo ou com a meta atingida")
+
+
+def test_metas_closed_month_speaks_of_the_result_not_the_pace(dw):
+    saida = _saida(metas, metas.atualizar("?de=2024-10-01&ate=2024-10-31"))
+    meta = {v: m for v, mes, m in d.METAS if mes == date(2024, 10, 1)}
+    realizado = {v: sum(x.liquido for x in d.vendas_no_periodo(date(2024, 10, 1), date(2024, 10, 31))
+                        if x.vendedor_sk == v) for v in meta}
+    atingiram = sum(1 for v in meta if realizado[v] >= meta[v])
+    assert saida["resposta"][0].children == f"{atingiram} de 6 vendedores atingiram a meta"
+    assert "mês fechado" in saida["resposta"][1].children and "ritmo" not in saida["resposta"][1].children
+    assert saida["kpi_ritmo"] == "Mês fechado" and saida["rotulo_falta"] == "Faltou para a meta (R$)"
+    assert {r["situacao"] for r in saida["tabela"]} <= {"Meta atingida", "Meta não atingida"}
+    assert saida["kpi_falta"] == fmt.moeda(max(0, sum(meta.values()) - sum(realizado.values())))
+
+
+def test_metas_default_month_is_the_latest_with_goals_and_no_goal_is_neutral(dw):
+    from harness import db
+
+    # the latest data is in November and goals exist for October and November: November
+    assert _saida(metas, metas.atualizar(""))["mes"] == "2024-11-01"
+    with db.connect("dw", "admin") as conn:  # November's goals withdrawn: the default falls back to October
+        conn.execute("DELETE FROM mart.agg_metas_mensais WHERE mes = '2024-11-01'")
+        conn.commit()
+    queries.limpar_cache()
+    saida = _saida(metas, metas.atualizar(""))
+    assert saida["mes"] == "2024-10-01" and saida["aviso"] is None
+    # a month without goals: a neutral message (not an error), the month's sales still shown
+    vazio = _saida(metas, metas.atualizar("?de=2024-11-01&ate=2024-11-20"))
+    assert vazio["aviso"].className == "mensagem mensagem-info"
+    assert "Não há metas cadastradas para novembro de 2024" in vazio["aviso"].children
+    assert "outubro de 2024" in vazio["aviso"].children
+    novembro = d.kpis(d.vendas_no_periodo(date(2024, 11, 1), date(2024, 11, 30)))
+    assert vazio["kpi_realizado"] == fmt.moeda(novembro["receita"]) and vazio["kpi_meta"] == fmt.VAZIO
+
+
+def test_metas_chart_stays_readable_with_300_sellers():
+    """With 300 sellers the chart draws 15 bars (the furthest behind, or the best) at a readable height;
+    the ranking table keeps all of them."""
+    import pandas as pd
+
+    from dashboards import figures
+
+    n = 300
+    df = pd.DataFrame({"vendedor_id": [f"V{i}" for i in range(n)], "vendedor_nome": [f"Vendedor {i}" for i in range(n)],
+                       "equipe_nome": ["Equipe"] * n, "valor_meta": [1000.0] * n,
+                       "valor_realizado": [float(i * 5) for i in range(n)],
+                       "pct_atingimento": [i * 0.5 for i in range(n)]})
+    df["situacao"] = [metas.situacao(p, 60.0) for p in df["pct_atingimento"]]
+    atrasados = figures.atingimento(df, 60.0)
+    melhores = figures.atingimento(df, 60.0, "melhores")
+    assert len(atrasados["data"][0]["y"]) == len(melhores["data"][0]["y"]) == figures.MAX_VENDEDORES_GRAFICO
+    # Plotly draws a horizontal bar chart's last bar at the top
+    assert atrasados["data"][0]["customdata"][-1][0] == "V0"       # the furthest behind at the top
+    assert melhores["data"][0]["customdata"][-1][0] == f"V{n - 1}"  # the best at the top
+    assert atrasados["layout"]["height"] / figures.MAX_VENDEDORES_GRAFICO >= 25  # px per bar
 
 
 def test_descontos_roi_and_with_without_equal_independent_computation(dw):
-    saida = descontos.atualizar("?de=2024-10-01&ate=2024-11-20")
-    linhas = d.vendas_no_periodo(date(2024, 10, 1), date(2024, 11, 20))
+    saida = _saida(descontos, descontos.atualizar("?de=2024-11-01&ate=2024-11-20"))
+    linhas = d.vendas_no_periodo(date(2024, 11, 1), date(2024, 11, 20))
     com = [x for x in linhas if x.desconto > 0]
     sem = [x for x in linhas if x.desconto == 0]
     desconto = sum(x.desconto for x in com)
     receita_com = sum(x.liquido for x in com)
-    assert saida[3] == fmt.moeda(desconto)
-    assert saida[4] == fmt.moeda(receita_com)
-    assert saida[5] == fmt.moeda(sum(x.liquido for x in sem))
-    assert saida[6] == f"{fmt.numero(receita_com / desconto, 1)}x"
-    assert saida[7] == fmt.percentual(sum(x.liquido - x.custo for x in com) / receita_com * 100)
-    campanhas = {r["campanha"]: r for r in saida[-1]}
+    assert saida["kpi_desconto"] == fmt.moeda(desconto)
+    assert saida["kpi_receita_com"] == fmt.moeda(receita_com)
+    assert saida["kpi_receita_sem"] == fmt.moeda(sum(x.liquido for x in sem))
+    assert saida["kpi_roi"] == f"{fmt.numero(receita_com / desconto, 1)}x"
+    pct_com = sum(x.liquido - x.custo for x in com) / receita_com * 100
+    pct_sem = sum(x.liquido - x.custo for x in sem) / sum(x.liquido for x in sem) * 100
+    assert saida["kpi_margem_com"] == fmt.percentual(pct_com)
+    # compared with the same days of October, margins in percentage points
+    ant = d.vendas_no_periodo(date(2024, 10, 1), date(2024, 10, 20))
+    ant_com = [x for x in ant if x.desconto > 0]
+    assert saida["var_desconto"] == (f"{fmt.variacao((desconto - sum(x.desconto for x in ant_com)) / sum(x.desconto for x in ant_com) * 100)}"
+                                     " vs mesmo período do mês anterior")
+    ant_pct_com = sum(x.liquido - x.custo for x in ant_com) / sum(x.liquido for x in ant_com) * 100
+    assert saida["var_margem_com"].startswith(f"{fmt.variacao_pp(pct_com - ant_pct_com)} vs mesmo período")
+    assert saida["var_margem_com"].endswith(f"impacto {fmt.variacao_pp(pct_com - pct_sem)} vs sem desconto")
+    assert "região = região do cliente" in saida["periodo"]
+    campanhas = {r["campanha"]: r for r in _saida(descontos, descontos.atualizar("?de=2024-10-01&ate=2024-11-20"))["tabela"]}
     assert set(campanhas) == {"Black Friday", "Outubro Rosa"}
-    bf = [x for x in com if x.desconto_sk == 1]
+    bf = [x for x in d.vendas_no_periodo(date(2024, 10, 1), date(2024, 11, 20)) if x.desconto_sk == 1]
     assert campanhas["Black Friday"]["usos"] == len({x.pedido for x in bf})
     assert campanhas["Black Friday"]["roi"] == pytest.approx(float(sum(x.liquido for x in bf) / sum(x.desconto for x in bf)))
 
@@ -132,7 +231,8 @@ def test_monitor_shows_runs_rejections_and_failed_checks(dw):
     assert saida[2] == "sucesso"  # latest run (#3)
     assert saida[3] == "20/11/2024"
     assert saida[5] == "2" and saida[6] == "1"
-    assert "membros_inferidos_abertos" in saida[11]
+    # human labels from the check catalog, never the raw name
+    assert saida[11] == "Clientes, produtos ou vendedores ainda não recebidos da loja (aviso)"
     assert [r["run_id"] for r in saida[-3]] == [3, 2, 1]
     assert saida[-1] == 3
     falha = monitor.atualizar("", 2)
@@ -180,8 +280,8 @@ def test_cached_results_expire_with_the_time_bucket(dw, monkeypatch):
 
 
 def test_empty_result_is_a_readable_message(dw):
-    saida = vendas.atualizar("?de=2030-01-01&ate=2030-01-31")
-    assert "Nenhuma venda" in saida[1].children and saida[3] == fmt.moeda(0)
+    saida = _saida(vendas, vendas.atualizar("?de=2030-01-01&ate=2030-01-31"))
+    assert "Nenhuma venda" in saida["aviso"].children and saida["kpi_receita"] == fmt.moeda(0)
 
 
 HOSTIS = [
@@ -229,9 +329,9 @@ def test_hostile_values_through_the_http_endpoint(dw, hostil):
     client = app.server.test_client()
     assert client.get("/").status_code == 200
     pedidos = [
-        _payload(_chave("vendas-atualizado"), [{"id": "url", "property": "search", "value": hostil},
-                                               {"id": "vendas-grao", "property": "value", "value": hostil}]),
-        _payload(_chave("metas-atualizado"), [{"id": "url", "property": "search", "value": hostil}]),
+        _payload(_chave("vendas-atualizado"), [{"id": "url", "property": "search", "value": hostil}]),
+        _payload(_chave("metas-atualizado"), [{"id": "url", "property": "search", "value": hostil},
+                                              {"id": "metas-recorte", "property": "value", "value": hostil}]),
         _payload(_chave("descontos-atualizado"), [{"id": "url", "property": "search", "value": hostil}]),
         _payload(_chave("monitor-atualizado"), [{"id": "url", "property": "search", "value": hostil},
                                                 {"id": "monitor-execucao", "property": "value", "value": hostil}]),

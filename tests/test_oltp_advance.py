@@ -148,3 +148,30 @@ def test_advance_numbers_new_products_past_the_padding_width(fresh_dbs):
     added = [r[0] for r in rows("SELECT product_id FROM shop.products WHERE length(product_id) > 6 ORDER BY 1")]
     assert len(added) == first["products_inserted"] + second["products_inserted"]
     assert sorted(int(p[1:]) for p in added) == list(range(100_000, 100_000 + len(added)))
+
+
+def test_advance_gives_every_seller_a_goal_for_each_month_it_enters(fresh_dbs):
+    """The seed's goals end with its last month; advancing into the next months creates theirs (once),
+    from each seller's realised sales of the three months before (what the dashboards' Metas page needs)."""
+    seed.seed(SCALE, 5)
+    sellers = {r[0] for r in rows("SELECT seller_id FROM shop.sellers")}
+    assert one("SELECT count(*) FROM shop.sales_targets WHERE month = '2026-01-01'") == 0
+    first = advance.advance(days=1, seed=3)  # 2026-01-01: a new month
+    assert first["targets_inserted"] == len(sellers)
+    # the goal follows the seller's sales of October-December 2025 (as they were that day; later days
+    # delete and cancel some of them), within the 0.95-1.15 band
+    realised = dict(rows(
+        "SELECT coalesce(i.seller_id, o.seller_id), sum(i.quantity * i.unit_price - i.discount_amount) / 3 "
+        "FROM shop.orders o JOIN shop.order_items i USING (order_id) WHERE o.status NOT IN ('canceled', 'unavailable') "
+        "AND o.ordered_at >= '2025-10-01 00:00-03' AND o.ordered_at < '2026-01-01 00:00-03' GROUP BY 1"))
+    for seller, target in rows("SELECT seller_id, target_amount FROM shop.sales_targets WHERE month = '2026-01-01'"):
+        base = float(realised.get(seller) or 0)
+        if base > 100:
+            assert 0.95 * base - 5 <= float(target) <= 1.15 * base + 5, (seller, target, base)
+    s = advance.advance(days=32, seed=3)  # 2026-01-02 .. 2026-02-02: one more new month
+    assert s["last_day"] == "2026-02-02" and s["targets_inserted"] == len(sellers)
+    for month in ("2026-01-01", "2026-02-01"):
+        assert {r[0] for r in rows("SELECT seller_id FROM shop.sales_targets WHERE month = %s", (month,))} == sellers
+    again = advance.advance(days=1, seed=3)  # the month already has its goals: none added
+    assert again["targets_inserted"] == 0
+    assert one("SELECT count(*) FROM shop.sales_targets WHERE month = '2026-02-01'") == len(sellers)

@@ -67,3 +67,19 @@ dash.callback(
     Output("dicionario-lista", "children"),
     Input("dicionario-busca", "value"), Input("url", "search"),
 )(filtrar)
+
+# the page is drawn in the browser after it loads, so the browser's own jump to #dicionario-<id> finds
+# nothing: scroll to the metric once the list is there (and mark it, as :target would)
+dash.clientside_callback(
+    """function (_lista, hash) {
+        if (!hash || hash.length < 2) { return window.dash_clientside.no_update; }
+        const alvo = document.getElementById(decodeURIComponent(hash.slice(1)));
+        if (alvo) {
+            alvo.scrollIntoView({block: "start"});
+            document.querySelectorAll(".metrica.destaque").forEach((m) => m.classList.remove("destaque"));
+            alvo.classList.add("destaque");
+        }
+        return window.dash_clientside.no_update;
+    }""",
+    Output("dicionario-lista", "className"), Input("dicionario-lista", "children"), Input("url", "hash"),
+)

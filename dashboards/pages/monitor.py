@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import dash
-from dash import Input, Output, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from dashboards import contexto, figures, formatting as fmt, queries, ui
 
@@ -42,7 +42,7 @@ def layout(**_query):
                 {"field": "status_pt", "headerName": "Situação"},
                 {"field": "data_negocio_br", "headerName": "Dia de negócio"},
                 {"field": "inicio_br", "headerName": "Início"},
-                ui.col_num("duracao_s", "Duração (s)"), ui.col_num("linhas_lidas", "Linhas lidas"),
+                ui.col_duracao("duracao_s", "Duração"), ui.col_num("linhas_lidas", "Linhas lidas"),
                 ui.col_num("linhas_rejeitadas", "Rejeitadas"),
                 {"field": "verificacoes_reprovadas_nomes", "headerName": "Verificações reprovadas"},
                 {"field": "etapa_falha", "headerName": "Etapa com falha"}, {"field": "erro", "headerName": "Erro"},
@@ -102,5 +102,6 @@ dash.callback(
     Input("url", "search"), Input("monitor-execucao", "value"),
 )(atualizar)
 
-dash.callback(Output("monitor-tabela", "exportDataAsCsv"), Input("monitor-tabela-csv", "n_clicks"),
-              prevent_initial_call=True)(lambda n: bool(n))
+dash.callback(Output("monitor-tabela-download", "data"), Input("monitor-tabela-csv", "n_clicks"),
+              State("monitor-tabela", "rowData"), State("monitor-tabela", "columnDefs"), prevent_initial_call=True)(
+    lambda n, linhas, colunas: ui.csv_excel(linhas or [], colunas or [], "monitor_execucoes.csv") if n else no_update)

@@ -24,6 +24,9 @@ Each day (one transaction, Brasília calendar) after the last order date (or fro
    naming a product that does not exist, a duplicate line (same order_id and line_number,
    another order_item_id).
 
+Before the first of these steps, every seller without a goal for the day's month gets one
+(`month_targets`: the shop's goals follow the calendar, as the seed's do).
+
 Returns the counts of what it did; every count can be checked against the tables.
 """
 
@@ -52,6 +55,7 @@ LINE_COLUMNS = ("order_item_id", "order_id", "line_number", "product_id", "selle
 SUMMARY_KEYS = ("days", "late_customers_inserted", "customers_inserted", "products_inserted", "price_changes",
                 "lines_deleted", "orders_deleted", "lines_deleted_with_orders", "cancellations", "status_changes",
                 "returns", "orders_inserted", "lines_inserted", "orders_with_late_customer", "late_rows",
+                "targets_inserted",
                 *(f"bad_{k}" for k in BAD_KINDS))
 
 Progress = Callable[[int, int], None]
@@ -121,6 +125,7 @@ def advance(days: int = 1, date: dt.date | None = None, bad_rows: float = 0.0, s
         conn.commit()
         for i in range(days):
             day = date + dt.timedelta(days=i)
+            summary["targets_inserted"] += month_targets(conn, day, seed)
             _Day(conn, day, random.Random(f"{seed}|{day.isoformat()}"), bad_rows, customers, summary).run()
             conn.commit()
             summary["days"] += 1
@@ -129,6 +134,41 @@ def advance(days: int = 1, date: dt.date | None = None, bad_rows: float = 0.0, s
     summary["first_day"] = date.isoformat()
     summary["last_day"] = (date + dt.timedelta(days=days - 1)).isoformat()
     return summary
+
+
+def month_targets(conn: psycopg.Connection, day: dt.date, seed: int) -> int:
+    """Goals (shop.sales_targets) of `day`'s month for every seller that has none yet; their count.
+
+    Like the seed's, a goal follows the seller's realised sales: the average monthly net sales
+    (non-cancelled lines) of the three months before, times 0.95-1.15, rounded to R$ 10, at least
+    R$ 100; a seller with no sales then gets the average of that month's other goals. Its own random
+    stream (seed | month), so the day's other steps draw what they drew before."""
+    month = day.replace(day=1)
+    missing = [r[0] for r in conn.execute(
+        "SELECT s.seller_id FROM shop.sellers s WHERE NOT EXISTS (SELECT 1 FROM shop.sales_targets t "
+        "WHERE t.seller_id = s.seller_id AND t.month = %s) ORDER BY 1", (month,))]
+    if not missing:
+        return 0
+    start = (month - dt.timedelta(days=1)).replace(day=1)
+    for _ in range(2):
+        start = (start - dt.timedelta(days=1)).replace(day=1)
+    realised = dict(conn.execute(
+        f"SELECT coalesce(i.seller_id, o.seller_id), sum(i.quantity * i.unit_price - i.discount_amount) / 3 "
+        f"FROM shop.orders o JOIN shop.order_items i USING (order_id) "
+        f"WHERE o.status NOT IN ('canceled', 'unavailable') "
+        f"AND o.ordered_at >= (%s::date)::timestamp AT TIME ZONE '{TZ}' "
+        f"AND o.ordered_at < (%s::date)::timestamp AT TIME ZONE '{TZ}' GROUP BY 1", (start, month)).fetchall())
+    fallback = conn.execute("SELECT avg(target_amount) FROM shop.sales_targets WHERE month = %s",
+                            (start,)).fetchone()[0]
+    rng = random.Random(f"{seed}|targets|{month.isoformat()}")
+    rows = []
+    for seller in missing:
+        base = float(realised.get(seller) or 0) or float(fallback or 0) or 1000.0
+        rows.append((seller, month, max(100.0, round(base * rng.uniform(0.95, 1.15), -1))))
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO shop.sales_targets (seller_id, month, target_amount) VALUES (%s, %s, %s) "
+                        "ON CONFLICT (seller_id, month) DO NOTHING", rows)
+    return len(rows)
 
 
 class _Day:
