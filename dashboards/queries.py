@@ -559,6 +559,14 @@ def entidades_execucao(run_id: int) -> pd.DataFrame | Indisponivel:
         ORDER BY entidade""", {"run_id": int(run_id)})
 
 
+def rejeicoes_abertas() -> pd.DataFrame | Indisponivel:
+    """Open rejects by entity and rule (source rows the screens keep out until fixed), largest first."""
+    return _linhas("""
+        SELECT entidade, regra, linhas, primeira_em, ultima_em
+        FROM mart.vw_rejeicoes_abertas
+        ORDER BY linhas DESC, entidade, regra""")
+
+
 # ------------------------------------------------------------------ metric catalog (a file, not the database)
 def catalogo() -> list[dict] | Indisponivel:
     """The KPI catalog (metrics/catalog.yaml through harness.metrics.load_catalog), as plain dicts
