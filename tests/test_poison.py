@@ -243,6 +243,23 @@ def test_reject_share_is_of_what_the_run_read_in_rows_or_value(shop, monkeypatch
     assert [c.check.name for c in second.failed_checks if c.blocking] == ["rejeicoes_acima_do_limite"]
 
 
+def test_a_quarantined_line_rejected_again_because_its_order_moved_on_is_no_new_problem(shop, monkeypatch):
+    """The share gate counts new problems: a bad line blocks the run that first rejects it; when its
+    order moves from approved to shipped the line is rejected again (new content, a new record, still
+    one open reject), and that run is not blocked."""
+    monkeypatch.delenv("HARNESS_MAX_REJECT_SHARE", raising=False)
+    add_order("PQ1", status="approved")
+    add_line("PQ1-1", "PQ1", quantity=0)
+    assert load.load_daily().status == "blocked"          # 1 of 61 lines: 1.6 %
+    shop_exec("UPDATE shop.orders SET status = 'shipped' WHERE order_id = 'PQ1'")
+    moved = load.load_daily()
+    assert moved.status == "succeeded", [(c.check.name, c.offending) for c in moved.failed_checks]
+    vendas = dw("SELECT rows_rejected, rows_rejected_first FROM audit.etl_run_entity "
+                "WHERE entity = 'fact_vendas' ORDER BY run_id")
+    assert vendas == [(1, 1), (1, 0)]
+    assert rejects() == [("PQ1-1", "quantity_not_positive")] * 2 and open_rejects() == [("PQ1-1", "quantity_not_positive")]
+
+
 def test_reject_share_setting_is_checked(shop, monkeypatch):
     from harness.errors import ConfigError
 

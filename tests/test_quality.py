@@ -73,8 +73,8 @@ BREAKERS = {
         "INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw) "
         "SELECT (SELECT max(run_id) FROM audit.etl_run), 'fact_vendas', 'X' || g, 'negative_price', '{}' "
         "FROM generate_series(1, 3) AS g",
-        "UPDATE audit.etl_run_entity SET rows_rejected = rows_rejected + 3, rows_inserted = rows_inserted - 3 "
-        "WHERE entity = 'fact_vendas' AND run_id = (SELECT max(run_id) FROM audit.etl_run)"),
+        "UPDATE audit.etl_run_entity SET rows_rejected = rows_rejected + 3, rows_rejected_first = rows_rejected_first + 3, "
+        "rows_inserted = rows_inserted - 3 WHERE entity = 'fact_vendas' AND run_id = (SELECT max(run_id) FROM audit.etl_run)"),
     "atingimento_confere_com_metas": lambda: dw("UPDATE mart.agg_metas_mensais SET valor_realizado = valor_realizado + 1 "
                                                 "WHERE vendedor_id = 'S1'"),
 }

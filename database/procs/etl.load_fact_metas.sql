@@ -10,7 +10,8 @@
 --   'fact_metas', natural_key 'seller_id|month', each (key, rule, content) once), first wins:
 --   null_key, key_too_long, date_out_of_range (the month's first day not in dim.dim_data),
 --   null_target, negative_target. rows_rejected counts new rejects; valor_lido / valor_rejeitado:
---   the targets read and newly rejected; open rejects of keys accepted now are resolved.
+--   the targets read and those of new problems (etl.rejeicao_primeira); open rejects of keys
+--   accepted now are resolved.
 -- References: vendedor_sk from dim.dim_vendedor (unknown seller -> inferred member, via
 --   etl.ensure_inferred_vendedores). SCD2 (V020): the seller version valid on the first day of
 --   the month (a seller who changes team mid-month keeps that month's goal in the team of day 1);
@@ -89,7 +90,7 @@ BEGIN
         FROM screened AS x
         WHERE x.rule IS NOT NULL
         ON CONFLICT (entity, rule, conteudo_md5) DO NOTHING
-        RETURNING abs((raw ->> 'target_amount')::numeric) AS valor
+        RETURNING natural_key, abs((raw ->> 'target_amount')::numeric) AS valor
     ), merged AS (
         MERGE INTO fact.fact_metas AS t
         USING (SELECT d.seller_id, d.mes, to_char(d.mes, 'YYYYMMDD')::integer AS mes_sk, d.target_amount,
@@ -115,7 +116,8 @@ BEGIN
            (SELECT count(*) FILTER (WHERE m.action = 'INSERT') FROM merged AS m),
            (SELECT count(*) FILTER (WHERE m.action = 'UPDATE') FROM merged AS m),
            (SELECT coalesce(sum(abs((x.src).target_amount)), 0) FROM screened AS x),
-           (SELECT coalesce(sum(r.valor), 0) FROM rejected AS r),
+           (SELECT coalesce(sum(r.valor), 0) FROM rejected AS r
+            WHERE etl.rejeicao_primeira('fact_metas', r.natural_key, p_run_id)),
            -- keys staged acceptable (one staged row per key): their open rejects are resolved
            ARRAY(SELECT x.chave FROM screened AS x WHERE x.rule IS NULL)
       INTO v_read, v_rejected, v_inserted, v_updated, v_valor_lido, v_valor_rejeitado, v_aceitas;

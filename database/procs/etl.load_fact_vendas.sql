@@ -26,7 +26,8 @@
 --      smaller id (byte order): the smallest id is kept.
 --      Rejects go to audit.rejected_rows once per (key, rule, row content) (ON CONFLICT DO NOTHING:
 --      a line re-read by the overlap or a retry adds nothing); rows_rejected counts the new ones,
---      valor_rejeitado their |quantity x unit_price|, valor_lido that of every staged line. Open
+--      valor_rejeitado the |quantity x unit_price| of those of lines with no open reject before
+--      (etl.rejeicao_primeira), valor_lido that of every staged line. Open
 --      rejects of lines accepted now, or tombstoned, are resolved (etl.resolver_rejeicoes).
 --   4. references: customer, product, seller and discount ids not yet in their dimension become
 --      inferred members (etl.ensure_inferred_*); a NULL discount id maps to the unknown member -1.
@@ -208,9 +209,10 @@ BEGIN
         FROM pg_temp.etl_fact_vendas_linhas AS x
         WHERE x.rule IS NOT NULL
         ON CONFLICT (entity, rule, conteudo_md5) DO NOTHING
-        RETURNING abs((raw ->> 'quantity')::numeric * (raw ->> 'unit_price')::numeric) AS valor
+        RETURNING natural_key, abs((raw ->> 'quantity')::numeric * (raw ->> 'unit_price')::numeric) AS valor
     )
-    SELECT count(*), coalesce(sum(n.valor), 0) INTO v_rejected, v_valor_rejeitado FROM novas AS n;
+    SELECT count(*), coalesce(sum(n.valor) FILTER (WHERE etl.rejeicao_primeira('fact_vendas', n.natural_key, p_run_id)), 0)
+      INTO v_rejected, v_valor_rejeitado FROM novas AS n;
     -- open rejects of lines accepted now (fixed at the source) or deleted at the source (the key list
     -- is built only when some reject is open: a first load accepts a million lines)
     IF EXISTS (SELECT 1 FROM audit.rejected_rows AS r

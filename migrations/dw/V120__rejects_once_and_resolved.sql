@@ -8,9 +8,11 @@
 -- audit.rejeicoes_resolvidas  one row per resolved reject, inserted by the load that accepted
 --   the row's key later ('carregada') or saw it deleted at the source ('excluida_na_origem').
 --   Inserts only: nothing in audit is updated to resolve a reject.
--- audit.etl_run_entity.valor_lido / valor_rejeitado: for the facts, the value of the rows read
---   and of the NEW rejects (fact_vendas: sum of |quantity x unit_price|; fact_metas: targets),
---   for the reject-share gate (database/checks/rejeicoes_acima_do_limite.sql). NULL elsewhere.
+-- audit.etl_run_entity.rows_rejected_first: of the rejects this run recorded, those of a row with no
+--   reject still open from an earlier run (a new problem, not a quarantined row re-rejected because
+--   its order moved on); valor_lido / valor_rejeitado: for the facts, the value of the rows read and
+--   of those first rejects (fact_vendas: sum of |quantity x unit_price|; fact_metas: targets). The
+--   reject-share gate (database/checks/rejeicoes_acima_do_limite.sql) reads these.
 -- rejected_rows_chave: hash index on natural_key (keys of any length: a btree entry is limited to
 --   about 2.7 kB and a rejected key may be longer), for the resolution probes by key.
 -- Rerun: plain DDL, applied once by the migration runner.
@@ -38,9 +40,12 @@ COMMENT ON TABLE audit.rejeicoes_resolvidas IS
     'Rejeições resolvidas: a linha de origem foi corrigida e carregada (carregada) ou excluída na origem, pela execução run_id.';
 
 ALTER TABLE audit.etl_run_entity
+    ADD COLUMN rows_rejected_first bigint NOT NULL DEFAULT 0 CHECK (rows_rejected_first BETWEEN 0 AND rows_rejected),
     ADD COLUMN valor_lido numeric,
     ADD COLUMN valor_rejeitado numeric;
+COMMENT ON COLUMN audit.etl_run_entity.rows_rejected_first IS
+    'Rejeições desta execução de linhas sem rejeição aberta de execução anterior (problemas novos).';
 COMMENT ON COLUMN audit.etl_run_entity.valor_lido IS
     'Fatos: valor das linhas lidas (vendas: soma de |quantidade x preço|; metas: soma das metas); NULL nas dimensões.';
 COMMENT ON COLUMN audit.etl_run_entity.valor_rejeitado IS
-    'Fatos: valor das linhas rejeitadas pela primeira vez nesta execução (mesma medida de valor_lido).';
+    'Fatos: valor das rejeições de problemas novos desta execução (rows_rejected_first; mesma medida de valor_lido).';
