@@ -566,6 +566,14 @@ def entidades_execucao(run_id: int) -> pd.DataFrame | Indisponivel:
         ORDER BY entidade""", {"run_id": int(run_id)})
 
 
+def rejeicoes_abertas() -> pd.DataFrame | Indisponivel:
+    """Open rejects by entity and rule (source rows the screens keep out until fixed), largest first."""
+    return _linhas("""
+        SELECT entidade, regra, linhas, primeira_em, ultima_em
+        FROM mart.vw_rejeicoes_abertas
+        ORDER BY linhas DESC, entidade, regra""")
+
+
 # ------------------------------------------------------------------ metric catalog (a file, not the database)
 @lru_cache(maxsize=2)
 def _catalogo_lido(_mtime_ns: int):

@@ -392,7 +392,7 @@ def plan() -> list[dict]:
 
 
 def status(limit: int = 10) -> dict:
-    """Last runs, the entities of the latest one, watermarks and data freshness."""
+    """Last runs, the entities of the latest one, watermarks, data freshness and open rejects by rule."""
     with db.connect("dw", "etl") as dw:
         def rows(query, params=()):
             cur = dw.execute(query, params)
@@ -408,6 +408,10 @@ def status(limit: int = 10) -> dict:
                               "WHERE f.data_sk > 0) AS ultima_venda, (SELECT max(finished_at) FROM audit.etl_run "
                               "WHERE status = 'succeeded') AS ultima_carga_ok")[0],
         }
+        # rejects whose source row is still bad (audit.vw_rejeicoes_abertas), by rule
+        result["open_rejects"] = rows(
+            "SELECT entity, rule, count(*) AS rows, min(rejected_at) AS oldest, max(rejected_at) AS newest "
+            "FROM audit.vw_rejeicoes_abertas GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2")
         last = result["runs"][0]["run_id"] if result["runs"] else None
         result["entities"] = rows(
             "SELECT entity, rows_read, rows_inserted, rows_updated, rows_deleted, rows_unchanged, rows_rejected, rows_rebound, "

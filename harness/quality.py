@@ -6,6 +6,10 @@ compare the shop with the warehouse and so run in Python over two connections:
 `reconciliacao_diaria` (revenue, cost, quantity and orders per day, exact) and
 `atualidade_fatos` (each fact holds the shop's latest day/month).
 A failing `block` check fails the run; a failing `warn` check is recorded and reported.
+The shop side of both counts only the rows the load's screens accept (harness/screens.py splices
+the screens' one statement, etl.regra_linha_venda / etl.regra_meta, into the shop queries), and the
+warehouse side leaves out lines with an open reject (they keep their last good version): a shop
+row the load quarantines never makes a check fail or error.
 
 Incremental gate (what load-daily runs), so the gate costs what the change costs:
 - reconciliation compares, order by order, the orders the loads changed
@@ -27,6 +31,7 @@ lines of those days instead of the 5k of those orders.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -39,10 +44,12 @@ from pathlib import Path
 import psycopg
 from psycopg.types.json import Jsonb
 
-from harness import db
+from harness import db, screens
+from harness.errors import ConfigError
 from harness.paths import database_dir
 
 MAX_KEPT_ROWS = 1000
+DEFAULT_MAX_REJECT_SHARE = 0.01   # new rejects above 1 % of what a run read (rows or value) block it
 RECENT_DAYS = 7
 DAYS_QUERY_LIMIT = 60   # more days than this: the checks read every day (hash joins beat long day lists)
 HEADER = re.compile(r"^--\s*(check|severity|description|scope):\s*(.+)$", re.MULTILINE)
@@ -100,6 +107,20 @@ def _rows(cur: psycopg.Cursor) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
+def max_reject_share() -> float:
+    """HARNESS_MAX_REJECT_SHARE: the share (0..1) of a run's rows or value its new rejects may reach."""
+    raw = os.environ.get("HARNESS_MAX_REJECT_SHARE", "").strip()
+    if not raw:
+        return DEFAULT_MAX_REJECT_SHARE
+    try:
+        share = float(raw)
+    except ValueError:
+        raise ConfigError(f"HARNESS_MAX_REJECT_SHARE must be a number between 0 and 1, got {raw!r}") from None
+    if not 0 <= share <= 1:
+        raise ConfigError(f"HARNESS_MAX_REJECT_SHARE must be between 0 and 1 (0.01 = 1 %), got {raw!r}")
+    return share
+
+
 def _data_sks(days: list | None) -> list[int] | None:
     """Days as dim_data.data_sk (yyyymmdd), the key fact_vendas is indexed on; None stays None (every day)."""
     return None if days is None else [d.year * 10000 + d.month * 100 + d.day for d in days]
@@ -123,20 +144,32 @@ def _pending(dw: psycopg.Connection) -> Pending:
     return Pending([d for d, by_order in rows if not by_order], [d for d, by_order in rows if by_order], orders)
 
 
-def _recent_days(shop: psycopg.Connection) -> list:
-    """The latest RECENT_DAYS days of the shop, where rows committed late show up."""
-    # ORDER BY ordered_at DESC LIMIT 1, not max(<date expression>): one probe of orders_ordered_at
-    row = shop.execute("SELECT (ordered_at AT TIME ZONE 'America/Sao_Paulo')::date FROM shop.orders "
-                       "WHERE ordered_at IS NOT NULL ORDER BY ordered_at DESC LIMIT 1").fetchone()
-    return [row[0] - timedelta(days=i) for i in range(RECENT_DAYS)] if row else []
+def shop_query(name: str) -> str:
+    """A shop-side query of database/checks/reconcile/ with the load's screens spliced in."""
+    return screens.splice((database_dir() / "checks" / "reconcile" / name).read_text(encoding="utf-8"))
+
+
+def shop_latest(shop: psycopg.Connection, calendar: dict) -> tuple:
+    """(latest day of a non-cancelled order with an acceptable line, latest month of an acceptable
+    target) in the shop, under the load's screens: an order dated infinity is no day the warehouse owes."""
+    return tuple(shop.execute(shop_query("shop_latest.sql"), calendar).fetchone())
+
+
+def _recent_days(shop: psycopg.Connection, calendar: dict) -> list:
+    """The latest RECENT_DAYS days of the shop (up to its latest acceptable day), where rows
+    committed late show up."""
+    day = shop_latest(shop, calendar)[0]
+    return [day - timedelta(days=i) for i in range(RECENT_DAYS)] if day else []
 
 
 def _check_params(run_id: int, pending: Pending | None) -> dict:
     """Parameters of the SQL checks: what is pending, or NULL (every day) in a full run."""
+    share = max_reject_share()
     if pending is None or len(pending.days) > DAYS_QUERY_LIMIT:
         # a first load or a catch-up: whole-table plans beat long day lists
-        return {"run_id": run_id, "datas": None, "dias": None, "pedidos": None}
-    return {"run_id": run_id, "datas": pending.days, "dias": _data_sks(pending.whole_days), "pedidos": pending.orders}
+        return {"run_id": run_id, "datas": None, "dias": None, "pedidos": None, "max_reject_share": share}
+    return {"run_id": run_id, "datas": pending.days, "dias": _data_sks(pending.whole_days), "pedidos": pending.orders,
+            "max_reject_share": share}
 
 
 def _differences(source: dict, target: dict, keys: tuple[str, ...], measures: tuple[str, ...]) -> list[dict]:
@@ -153,14 +186,17 @@ def _differences(source: dict, target: dict, keys: tuple[str, ...], measures: tu
 
 def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection, days: list | None = None,
                orders: list[str] | None = None) -> list[dict]:
-    """Compare per-day figures of `days` (None: every day) and per-order figures of `orders`."""
+    """Compare per-day figures of `days` (None: every day) and per-order figures of `orders`; the
+    shop side counts the lines the load's screens accept (screens.splice), the warehouse side
+    leaves out lines with an open reject."""
     folder = database_dir() / "checks" / "reconcile"
+    calendar = screens.calendar(dw)
     offending = []
     if days is None or days:
         if days is None or len(days) > DAYS_QUERY_LIMIT:
-            source_rows = shop.execute((folder / "shop_daily.sql").read_text().encode())
+            source_rows = shop.execute(shop_query("shop_daily.sql"), calendar)
         else:
-            source_rows = shop.execute((folder / "shop_daily__days.sql").read_text(), {"days": days})
+            source_rows = shop.execute(shop_query("shop_daily__days.sql"), {"days": days, **calendar})
         wanted = None if days is None else set(days)
         source = {r["dia"]: r for r in _rows(source_rows) if wanted is None or r["dia"] in wanted}
         target = {r["dia"]: r for r in _rows(dw.execute((folder / "warehouse_daily.sql").read_text(),
@@ -168,7 +204,7 @@ def _reconcile(dw: psycopg.Connection, shop: psycopg.Connection, days: list | No
         offending += _differences(source, target, ("dia",), ("receita", "custo", "quantidade", "pedidos"))
     if orders:
         source = {(r["pedido"], r["dia"]): r for r in _rows(
-            shop.execute((folder / "shop_orders.sql").read_text(), {"orders": orders}))}
+            shop.execute(shop_query("shop_orders.sql"), {"orders": orders, **calendar}))}
         target = {(r["pedido"], r["dia"]): r for r in _rows(
             dw.execute((folder / "warehouse_orders.sql").read_text(), {"orders": orders}))}
         offending += _differences(source, target, ("pedido", "dia"), ("receita", "custo", "quantidade"))
@@ -185,22 +221,27 @@ def _reconciled(dw: psycopg.Connection, pending: Pending | None) -> None:
 
 
 def _freshness(dw: psycopg.Connection, shop: psycopg.Connection) -> list[dict]:
-    # both sides walk an index backwards from the latest order / fact day (no whole-table max)
-    shop_day, shop_month = shop.execute(
-        "SELECT (SELECT (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date FROM shop.orders o "
-        "        WHERE o.status IN ('created','approved','invoiced','processing','shipped','delivered') "
-        "        AND EXISTS (SELECT 1 FROM shop.order_items i WHERE i.order_id = o.order_id AND i.quantity > 0) "
-        "        AND o.ordered_at IS NOT NULL ORDER BY o.ordered_at DESC LIMIT 1), "
-        "       (SELECT max(month) FROM shop.sales_targets)").fetchone()
-    dw_day, dw_month = dw.execute(
+    """Each fact holds the shop's latest acceptable day (sales) and month (targets); and a fact left
+    empty while its shop table holds rows never passes (a load that turned a non-empty source into
+    zero fact rows)."""
+    # the shop side walks an index backwards from the calendar's last day (shop_latest.sql)
+    shop_day, shop_month = shop_latest(shop, screens.calendar(dw))
+    shop_lines, shop_targets = shop.execute(
+        "SELECT EXISTS (SELECT 1 FROM shop.order_items), EXISTS (SELECT 1 FROM shop.sales_targets)").fetchone()
+    dw_day, dw_month, dw_lines, dw_targets = dw.execute(
         "SELECT (SELECT d.data FROM dim.dim_data d WHERE d.data_sk = "
         "        (SELECT max(f.data_sk) FROM fact.fact_vendas f WHERE NOT f.eh_cancelado)), "
-        "(SELECT max(mes) FROM fact.fact_metas)").fetchone()
+        "(SELECT max(mes) FROM fact.fact_metas), "
+        "EXISTS (SELECT 1 FROM fact.fact_vendas), EXISTS (SELECT 1 FROM fact.fact_metas)").fetchone()
     out = []
     if shop_day is not None and (dw_day is None or dw_day < shop_day):
         out.append({"fato": "fact_vendas", "ultimo_dia_loja": shop_day, "ultimo_dia_warehouse": dw_day})
+    elif shop_lines and not dw_lines:
+        out.append({"fato": "fact_vendas", "problema": "a loja tem linhas de pedido e o fato está vazio"})
     if shop_month is not None and (dw_month is None or dw_month < shop_month):
         out.append({"fato": "fact_metas", "ultimo_mes_loja": shop_month, "ultimo_mes_warehouse": dw_month})
+    elif shop_targets and not dw_targets:
+        out.append({"fato": "fact_metas", "problema": "a loja tem metas e o fato está vazio"})
     return out
 
 
@@ -253,7 +294,7 @@ def _run_check(check: Check, dw: psycopg.Connection, shop: psycopg.Connection, r
             uses = {k: v for k, v in params.items() if f"%({k})s" in check.sql}
             offending = _rows(dw.execute(check.sql if uses else check.sql.encode(), uses or None))
         elif check.name == "reconciliacao_diaria":
-            offending = (_reconcile(dw, shop, sorted(set(pending.whole_days) | set(_recent_days(shop))),
+            offending = (_reconcile(dw, shop, sorted(set(pending.whole_days) | set(_recent_days(shop, screens.calendar(dw)))),
                                     pending.orders) if pending else _reconcile(dw, shop))
             if not offending:
                 _reconciled(dw, pending)

@@ -119,8 +119,9 @@ def simulate(days: int, start: date | None = None, bad_rows: float = 0.01, fail_
         if result.status == "succeeded":
             try:
                 lines = smoke.run_smoke()
-                result.smoke_ok = all(line.ok for line in lines)
-                result.notes += [f"smoke: {l.name}: {l.detail}" for l in lines if not l.ok]
+                result.smoke_ok = not any(line.fails for line in lines)
+                result.notes += [f"smoke{' (aviso)' if l.warning else ''}: {l.name}: {l.detail}"
+                                 for l in lines if not l.ok]
             except (HarnessError, psycopg.Error) as exc:
                 result.notes.append(f"smoke: {exc}")
             if not result.smoke_ok:

@@ -9,8 +9,14 @@ and applies the business rules itself, without the warehouse:
 - seller = coalesce(line seller, order seller); team = the seller's team;
 - region = the region of the customer's state (shop.states); category 'Não informado' when missing;
 - a customer counts as its person (customer_unique_id) when the shop has one, else as its id.
-Lines the loader rejects (bad status, negative price, duplicate lines...) are not excluded
-here: reconcile on a clean shop, or compare the rejected rows separately.
+Lines the loader rejects (bad status, negative price, duplicate lines...) are excluded only with
+acceptable_only=True, which restates the documented screens here, independently of the
+warehouse's code (docs/runbook.md, "Linhas rejeitadas"): a known status; customer, product and
+seller given; ids of at most 200 characters; the order day in the calendar (2015-2035); quantity
+> 0; price and cost >= 0; quantity x price and quantity x cost within numeric(14,2); discount
+between 0 and the line's gross; returned quantity between 0 and the quantity; freight >= 0; a
+return date between the order day and a year after it; of lines sharing an order and a line
+number, the acceptable one with the smallest id (byte order).
 
 Filters (all optional): data_inicio/data_fim (order day, inclusive), regiao (region id),
 categoria, equipe (team id), vendedor (seller id).
@@ -23,7 +29,26 @@ from decimal import Decimal
 from typing import Any
 
 LINES = """
-WITH lines AS (
+WITH screened AS (
+    SELECT i.*, o.customer_id, o.status, o.ordered_at, o.seller_id AS order_seller,
+           row_number() OVER (PARTITION BY i.order_id, i.line_number ORDER BY i.order_item_id COLLATE "C") AS n
+    FROM shop.order_items AS i
+    JOIN shop.orders AS o ON o.order_id = i.order_id
+    WHERE NOT %(acceptable_only)s OR (
+          o.status IN ('created', 'approved', 'invoiced', 'processing', 'shipped', 'delivered', 'canceled', 'unavailable')
+      AND o.customer_id IS NOT NULL AND i.product_id IS NOT NULL AND coalesce(i.seller_id, o.seller_id) IS NOT NULL
+      AND greatest(length(i.order_item_id), length(i.order_id), length(o.customer_id), length(i.product_id),
+                   length(coalesce(i.seller_id, o.seller_id)), coalesce(length(o.discount_id), 0)) <= 200
+      AND (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date BETWEEN '2015-01-01' AND '2035-12-31'
+      AND i.quantity > 0 AND i.unit_price >= 0 AND coalesce(i.unit_cost, 0) >= 0
+      AND i.quantity * i.unit_price <= 999999999999.99 AND i.quantity * coalesce(i.unit_cost, 0) <= 999999999999.99
+      AND i.discount_amount BETWEEN 0 AND i.quantity * i.unit_price
+      AND i.returned_quantity BETWEEN 0 AND i.quantity
+      AND i.freight_value >= 0
+      AND (i.returned_at IS NULL
+           OR i.returned_at BETWEEN (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date
+                                AND (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date + 365))
+), lines AS (
     SELECT i.order_item_id, i.order_id,
            (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date                 AS day,
            o.customer_id, c.customer_id IS NOT NULL                                AS customer_known,
@@ -36,13 +61,13 @@ WITH lines AS (
            i.discount_amount                                                       AS discount,
            i.quantity * i.unit_price - i.discount_amount                           AS net,
            i.quantity * coalesce(i.unit_cost, 0)                                   AS cost
-    FROM shop.order_items i
+    FROM screened i
     JOIN shop.orders o           ON o.order_id = i.order_id
     LEFT JOIN shop.customers c   ON c.customer_id = o.customer_id
     LEFT JOIN shop.states st     ON st.state = c.state
     LEFT JOIN shop.products p    ON p.product_id = i.product_id
     LEFT JOIN shop.sellers s     ON s.seller_id = coalesce(i.seller_id, o.seller_id)
-    WHERE o.status NOT IN ('canceled', 'unavailable')
+    WHERE o.status NOT IN ('canceled', 'unavailable') AND (NOT %(acceptable_only)s OR i.n = 1)
 ), picked AS (
     SELECT * FROM lines
     WHERE (%(data_inicio)s::date IS NULL OR day >= %(data_inicio)s::date)
@@ -75,14 +100,14 @@ MEASURES = """
     sum(returned_quantity)                                                       AS quantidade_devolvida
 """
 
-FILTERS = ("data_inicio", "data_fim", "regiao", "categoria", "equipe", "vendedor")
+FILTERS = ("data_inicio", "data_fim", "regiao", "categoria", "equipe", "vendedor", "acceptable_only")
 
 
 def _params(filters: dict[str, Any]) -> dict[str, Any]:
     unknown = set(filters) - set(FILTERS)
     if unknown:
         raise ValueError(f"unknown filter(s) {sorted(unknown)}")
-    return {k: filters.get(k) for k in FILTERS}
+    return {**{k: filters.get(k) for k in FILTERS}, "acceptable_only": bool(filters.get("acceptable_only"))}
 
 
 def _rows(conn, query: str, filters: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Monitor ETL: recent runs, status, durations, rows per entity, rejected rows, failed checks, freshness."""
+"""Monitor ETL: recent runs, status, durations, rows per entity, rejected rows, failed checks, freshness,
+and the open rejects by rule (source rows kept out of the warehouse until fixed at the source)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,37 @@ def layout(**_query):
                 {"field": "etapa_falha", "headerName": "Etapa com falha"}, {"field": "erro", "headerName": "Erro"},
             ], "monitor_execucoes.csv", 300),
         ]),
+        html.Div(className="cartao", style={"marginTop": "12px"}, children=[
+            html.H2("Rejeições abertas por regra"),
+            html.P("Linhas da loja que as regras de triagem mantêm fora do warehouse até serem corrigidas na "
+                   "origem; cada linha conta uma vez, e sai daqui quando a correção é carregada."),
+            html.Div(id="monitor-rejeicoes-aviso"),
+            ui.grade("monitor-rejeicoes", [
+                {"field": "entidade", "headerName": "Entidade"},
+                {"field": "regra", "headerName": "Regra"},
+                ui.col_num("linhas", "Linhas"),
+                {"field": "primeira_br", "headerName": "Mais antiga"},
+                {"field": "ultima_br", "headerName": "Mais recente"},
+            ], "monitor_rejeicoes_abertas.csv", 220),
+        ]),
     ])
+
+
+def rejeicoes(_search=None):
+    """Open rejects by rule for the grid, and a message when there are none or the data is unavailable."""
+    try:
+        dados = queries.rejeicoes_abertas()
+        if isinstance(dados, queries.Indisponivel):
+            return [], ui.mensagem(dados.mensagem)
+        if dados.empty:
+            return [], ui.mensagem("Nenhuma rejeição aberta: toda linha rejeitada já foi corrigida e carregada.", "info")
+        linhas = dados.assign(primeira_br=[fmt.data_hora(t) for t in dados["primeira_em"]],
+                              ultima_br=[fmt.data_hora(t) for t in dados["ultima_em"]]
+                              ).drop(columns=["primeira_em", "ultima_em"])
+        return linhas.to_dict("records"), None
+    except Exception:
+        log.exception("monitor: open rejects failed")
+        return [], ui.mensagem("Não foi possível ler as rejeições abertas. Tente novamente.")
 
 
 def atualizar(search, run_escolhido=None):
@@ -102,6 +133,16 @@ dash.callback(
     Input("url", "search"), Input("monitor-execucao", "value"),
 )(atualizar)
 
-dash.callback(Output("monitor-tabela-download", "data"), Input("monitor-tabela-csv", "n_clicks"),
-              State("monitor-tabela", "rowData"), State("monitor-tabela", "columnDefs"), prevent_initial_call=True)(
-    lambda n, linhas, colunas: ui.csv_excel(linhas or [], colunas or [], "monitor_execucoes.csv") if n else no_update)
+
+def _csv_da_grade(grade: str, arquivo: str) -> None:
+    """The grid's rows as the documented Excel CSV (ui.csv_excel), built on the server."""
+    dash.callback(Output(f"{grade}-download", "data"), Input(f"{grade}-csv", "n_clicks"),
+                  State(grade, "rowData"), State(grade, "columnDefs"), prevent_initial_call=True)(
+        lambda n, linhas, colunas: ui.csv_excel(linhas or [], colunas or [], arquivo) if n else no_update)
+
+
+_csv_da_grade("monitor-tabela", "monitor_execucoes.csv")
+_csv_da_grade("monitor-rejeicoes", "monitor_rejeicoes_abertas.csv")
+
+dash.callback(Output("monitor-rejeicoes", "rowData"), Output("monitor-rejeicoes-aviso", "children"),
+              Input("url", "search"))(rejeicoes)

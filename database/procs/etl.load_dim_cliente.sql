@@ -10,8 +10,10 @@
 --   day fact_vendas.data_sk uses). The extraction reads the shop's change log
 --   (shop.customers_history, oltp V002): every state written in the window, numbered by
 --   history_id, so several changes between two loads give several versions (docs/scd2.md).
--- Screens (audit.rejected_rows, entity 'dim_cliente'): null_key (customer_id NULL), reserved_key
---   (customer_id = '-1'). Blank/NULL name is kept as 'Não informado' (not a rejection).
+-- Screens (audit.rejected_rows, entity 'dim_cliente', each (key, rule, content) once): null_key
+--   (customer_id NULL), reserved_key (customer_id = '-1'), key_too_long (customer_id or region_id
+--   longer than 200 characters). Blank/NULL name is kept as 'Não informado' (not a rejection).
+--   Open rejects of keys whose latest staged state is accepted are resolved.
 -- References: regiao_sk from dim.dim_regiao by region_id; unknown region -> inferred region;
 --   NULL region_id -> unknown member -1.
 -- Load: the staged states of a key are applied one at a time in write order (history_id), in
@@ -33,7 +35,7 @@
 --   version valid on their order day (cliente_sk, regiao_sk; fact_descontos.cliente_sk follows);
 --   their days go to ctl.agg_refresh_pending (refreshed by the fact_vendas load). This covers a
 --   backdated (late-arriving) change: facts already loaded after its effective day move to it.
--- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
+-- Audit: read = inserted + updated + unchanged + rejected (new rejects); rows_rebound = fact rows re-bound
 --   (fact_vendas lines) (one action per staged row).
 -- Bulk path: while the dimension holds only its unknown member (the first load), its foreign keys
 --   and secondary indexes come off for the rounds and go back validated once (etl.bulk_load_begin /
@@ -63,17 +65,33 @@ BEGIN
     CALL etl.bulk_load_end('dim.dim_cliente');  -- heals a suspension left committed
     ANALYZE stg.customers;  -- can be large (first load): let the planner see its size
 
-    PERFORM etl.ensure_inferred_regioes(p_run_id, ARRAY(
-        SELECT DISTINCT s.region_id FROM stg.customers AS s
-        WHERE s.customer_id IS NOT NULL AND s.customer_id <> '-1' AND s.region_id IS NOT NULL));
+    -- screens: every staged state with its rule (NULL = accepted) and whether it is its key's latest
+    IF to_regclass('pg_temp.etl_triagem_cliente') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_triagem_cliente;  -- a second call in the same transaction
+    END IF;
+    CREATE TEMPORARY TABLE etl_triagem_cliente ON COMMIT DROP AS
+    SELECT s.*,
+           CASE WHEN s.customer_id IS NULL THEN 'null_key'
+                WHEN s.customer_id = '-1' THEN 'reserved_key'
+                WHEN length(s.customer_id) > 200 OR length(s.region_id) > 200 THEN 'key_too_long' END AS rule,
+           row_number() OVER (PARTITION BY s.customer_id
+                              ORDER BY s.history_id DESC NULLS FIRST, s.updated_at DESC NULLS LAST) = 1 AS ultima
+    FROM stg.customers AS s;
 
-    SELECT count(*) INTO v_read FROM stg.customers;
+    PERFORM etl.ensure_inferred_regioes(p_run_id, ARRAY(
+        SELECT DISTINCT s.region_id FROM pg_temp.etl_triagem_cliente AS s
+        WHERE s.rule IS NULL AND s.region_id IS NOT NULL));
+
+    SELECT count(*) INTO v_read FROM pg_temp.etl_triagem_cliente;
     INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
-    SELECT p_run_id, 'dim_cliente', s.customer_id,
-           CASE WHEN s.customer_id IS NULL THEN 'null_key' ELSE 'reserved_key' END, to_jsonb(s)
-    FROM stg.customers AS s
-    WHERE s.customer_id IS NULL OR s.customer_id = '-1';
+    SELECT p_run_id, 'dim_cliente', s.customer_id, s.rule, etl.json_linha(s) - 'rule' - 'ultima'
+    FROM pg_temp.etl_triagem_cliente AS s
+    WHERE s.rule IS NOT NULL
+    ORDER BY s.history_id, s.updated_at
+    ON CONFLICT (entity, rule, conteudo_md5) DO NOTHING;
     GET DIAGNOSTICS v_rejected = ROW_COUNT;
+    PERFORM etl.resolver_rejeicoes(p_run_id, 'dim_cliente', ARRAY(
+        SELECT s.customer_id FROM pg_temp.etl_triagem_cliente AS s WHERE s.ultima AND s.rule IS NULL));
 
     -- the states to apply: per key in write order (history_id), without those the key already
     -- applied (history_id <= the current version's origem_historico_id: the window's overlap, a
@@ -96,8 +114,8 @@ BEGIN
                        row_number() OVER (PARTITION BY x.customer_id ORDER BY x.history_id, x.updated_at) AS seq
                 FROM (SELECT y.*, row_number() OVER (PARTITION BY y.customer_id, y.history_id IS NULL
                                                      ORDER BY y.updated_at DESC NULLS LAST) AS ultimo
-                      FROM stg.customers AS y
-                      WHERE y.customer_id IS NOT NULL AND y.customer_id <> '-1') AS x
+                      FROM pg_temp.etl_triagem_cliente AS y
+                      WHERE y.rule IS NULL) AS x
                 LEFT JOIN dim.dim_regiao AS r ON r.regiao_id = x.region_id
                 LEFT JOIN dim.dim_cliente AS c ON c.cliente_id = x.customer_id AND c.eh_atual
                 WHERE (x.history_id IS NOT NULL OR x.ultimo = 1)

@@ -4,14 +4,18 @@
 -- Called by: harness load-daily / reprocess, CALL etl.load_dim_desconto(run_id, watermark_to), one
 --   transaction per entity. p_reprocess_from/to are checked but ignored.
 -- Mapping: kind 'percent' -> tipo 'percentual', 'fixed' -> 'valor_fixo' (case and blanks ignored).
--- Screens (audit.rejected_rows, entity 'dim_desconto'), first failing rule wins:
+-- Screens (audit.rejected_rows, entity 'dim_desconto', each (key, rule, content) once), first wins:
 --   null_key               discount_id IS NULL
 --   reserved_key           discount_id = '-1'
+--   key_too_long           discount_id longer than 200 characters
 --   unknown_discount_kind  kind NULL or not percent/fixed
+--   date_out_of_range      valid_from or valid_to not a date every reader can read (infinite, or
+--                          outside 0001-01-01..9999-12-31); NULL stays "no limit"
 --   Blank/NULL code or campaign is kept as 'Não informado' (not a rejection).
+--   Open rejects of keys whose latest staged row is accepted are resolved (etl.resolver_rejeicoes).
 -- Load: dedup by discount_id (latest updated_at wins; losers count as unchanged); MERGE updating
 --   only changed rows; an inferred discount (created by a fact) is completed (inferido -> false),
---   counted as an update.  Audit: read = inserted + updated + unchanged + rejected.
+--   counted as an update.  Audit: read = inserted + updated + unchanged + rejected (new rejects).
 -- Rerun: same staging rows change nothing.  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_dim_desconto(p_run_id bigint, p_watermark_to timestamptz,
                                                   p_reprocess_from date DEFAULT NULL,
@@ -25,6 +29,7 @@ DECLARE
     v_rejected bigint;
     v_inserted bigint;
     v_updated  bigint;
+    v_aceitas  text[];   -- keys whose latest staged row passed the screens
 BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
 
@@ -37,15 +42,20 @@ BEGIN
                s.updated_at,
                CASE WHEN s.discount_id IS NULL THEN 'null_key'
                     WHEN s.discount_id = '-1' THEN 'reserved_key'
+                    WHEN length(s.discount_id) > 200 THEN 'key_too_long'
                     WHEN lower(btrim(s.kind)) IS DISTINCT FROM 'percent' AND lower(btrim(s.kind)) IS DISTINCT FROM 'fixed'
-                        THEN 'unknown_discount_kind' END AS rule,
+                        THEN 'unknown_discount_kind'
+                    WHEN s.valid_from NOT BETWEEN '0001-01-01' AND '9999-12-31'
+                         OR s.valid_to NOT BETWEEN '0001-01-01' AND '9999-12-31' THEN 'date_out_of_range' END AS rule,
+               row_number() OVER (PARTITION BY s.discount_id ORDER BY s.updated_at DESC NULLS LAST) = 1 AS ultima,
                s AS src
         FROM stg.discounts AS s
     ), rejected AS (
         INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
-        SELECT p_run_id, 'dim_desconto', x.discount_id, x.rule, to_jsonb(x.src)
+        SELECT p_run_id, 'dim_desconto', x.discount_id, x.rule, etl.json_linha(x.src)
         FROM screened AS x
         WHERE x.rule IS NOT NULL
+        ON CONFLICT (entity, rule, conteudo_md5) DO NOTHING
         RETURNING 1
     ), merged AS (
         MERGE INTO dim.dim_desconto AS t
@@ -71,8 +81,10 @@ BEGIN
     SELECT (SELECT count(*) FROM screened),
            (SELECT count(*) FROM rejected),
            (SELECT count(*) FILTER (WHERE m.action = 'INSERT') FROM merged AS m),
-           (SELECT count(*) FILTER (WHERE m.action = 'UPDATE') FROM merged AS m)
-      INTO v_read, v_rejected, v_inserted, v_updated;
+           (SELECT count(*) FILTER (WHERE m.action = 'UPDATE') FROM merged AS m),
+           ARRAY(SELECT x.discount_id FROM screened AS x WHERE x.ultima AND x.rule IS NULL)
+      INTO v_read, v_rejected, v_inserted, v_updated, v_aceitas;
+    PERFORM etl.resolver_rejeicoes(p_run_id, 'dim_desconto', v_aceitas);
 
     CALL etl.finish_entity(p_run_id, 'dim_desconto', v_started, p_watermark_to,
                            v_read, v_inserted, v_updated, 0, v_rejected);

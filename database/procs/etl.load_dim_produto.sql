@@ -12,11 +12,14 @@
 --   extraction reads the shop's change log (shop.products_history, oltp V002): every state written
 --   in the window, numbered by history_id, so several changes between two loads give several
 --   versions (docs/scd2.md).
--- Screens (audit.rejected_rows, entity 'dim_produto'), first failing rule wins:
+-- Screens (audit.rejected_rows, entity 'dim_produto', each (key, rule, content) once), first wins:
 --   null_key        product_id IS NULL
 --   reserved_key    product_id = '-1'
+--   key_too_long    product_id longer than 200 characters (a btree entry holds about 2.7 kB)
 --   negative_price  list_price < 0 or unit_cost < 0
+--   text_too_long   category or subcategory longer than 200 characters (the aggregates' key)
 --   Blank/NULL name is kept as 'Não informado' (not a rejection); NULL category/price/cost are kept.
+--   Open rejects of keys whose latest staged state is accepted are resolved (etl.resolver_rejeicoes).
 -- Load: the staged states of a key are applied one at a time in write order (history_id), in
 --   rounds (round n = the n-th state of every key), skipping states the key already applied
 --   (history_id <= origem_historico_id of its current version) and repeats of the previous state;
@@ -31,7 +34,7 @@
 --   valid on their order day (produto_sk; fact_descontos follows); their days go to
 --   ctl.agg_refresh_pending (the aggregate groups by the version's categoria). A backdated change
 --   thus moves the facts already loaded after its effective day.
--- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
+-- Audit: read = inserted + updated + unchanged + rejected (new rejects); rows_rebound = fact rows re-bound
 --   (fact_vendas lines).
 -- Bulk path: while the dimension holds only its unknown member (the first load), its foreign keys
 --   and secondary indexes come off for the rounds and go back validated once (etl.bulk_load_begin /
@@ -59,15 +62,31 @@ BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
     CALL etl.bulk_load_end('dim.dim_produto');  -- heals a suspension left committed
 
-    SELECT count(*) INTO v_read FROM stg.products;
-    INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
-    SELECT p_run_id, 'dim_produto', s.product_id,
+    -- screens: every staged state with its rule (NULL = accepted) and whether it is its key's latest
+    IF to_regclass('pg_temp.etl_triagem_produto') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_triagem_produto;  -- a second call in the same transaction
+    END IF;
+    CREATE TEMPORARY TABLE etl_triagem_produto ON COMMIT DROP AS
+    SELECT s.*,
            CASE WHEN s.product_id IS NULL THEN 'null_key'
                 WHEN s.product_id = '-1' THEN 'reserved_key'
-                ELSE 'negative_price' END, to_jsonb(s)
-    FROM stg.products AS s
-    WHERE s.product_id IS NULL OR s.product_id = '-1' OR s.list_price < 0 OR s.unit_cost < 0;
+                WHEN length(s.product_id) > 200 THEN 'key_too_long'
+                WHEN s.list_price < 0 OR s.unit_cost < 0 THEN 'negative_price'
+                WHEN length(s.category) > 200 OR length(s.subcategory) > 200 THEN 'text_too_long' END AS rule,
+           row_number() OVER (PARTITION BY s.product_id
+                              ORDER BY s.history_id DESC NULLS FIRST, s.updated_at DESC NULLS LAST) = 1 AS ultima
+    FROM stg.products AS s;
+
+    SELECT count(*) INTO v_read FROM pg_temp.etl_triagem_produto;
+    INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
+    SELECT p_run_id, 'dim_produto', s.product_id, s.rule, etl.json_linha(s) - 'rule' - 'ultima'
+    FROM pg_temp.etl_triagem_produto AS s
+    WHERE s.rule IS NOT NULL
+    ORDER BY s.history_id, s.updated_at
+    ON CONFLICT (entity, rule, conteudo_md5) DO NOTHING;
     GET DIAGNOSTICS v_rejected = ROW_COUNT;
+    PERFORM etl.resolver_rejeicoes(p_run_id, 'dim_produto', ARRAY(
+        SELECT s.product_id FROM pg_temp.etl_triagem_produto AS s WHERE s.ultima AND s.rule IS NULL));
 
     -- the states to apply: per key in write order (history_id), without those the key already
     -- applied (history_id <= the current version's origem_historico_id: the window's overlap, a
@@ -89,9 +108,8 @@ BEGIN
                        row_number() OVER (PARTITION BY x.product_id ORDER BY x.history_id, x.updated_at) AS seq
                 FROM (SELECT y.*, row_number() OVER (PARTITION BY y.product_id, y.history_id IS NULL
                                                      ORDER BY y.updated_at DESC NULLS LAST) AS ultimo
-                      FROM stg.products AS y
-                      WHERE y.product_id IS NOT NULL AND y.product_id <> '-1'
-                        AND NOT coalesce(y.list_price < 0 OR y.unit_cost < 0, false)) AS x
+                      FROM pg_temp.etl_triagem_produto AS y
+                      WHERE y.rule IS NULL) AS x
                 LEFT JOIN dim.dim_produto AS c ON c.produto_id = x.product_id AND c.eh_atual
                 WHERE (x.history_id IS NOT NULL OR x.ultimo = 1)
                   AND (x.history_id IS NULL OR c.origem_historico_id IS NULL OR x.history_id > c.origem_historico_id)) AS p

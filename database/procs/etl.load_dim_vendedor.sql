@@ -11,8 +11,11 @@
 --   extraction reads the shop's change log (shop.sellers_history, oltp V002): every state written
 --   in the window, numbered by history_id, so several changes between two loads give several
 --   versions (docs/scd2.md).
--- Screens (audit.rejected_rows, entity 'dim_vendedor'): null_key (seller_id NULL), reserved_key
---   (seller_id = '-1'). Blank/NULL name is kept as 'Não informado' (not a rejection).
+-- Screens (audit.rejected_rows, entity 'dim_vendedor', each (key, rule, content) once), first wins:
+--   null_key (seller_id NULL), reserved_key (seller_id = '-1'), key_too_long (seller_id or team_id
+--   longer than 200 characters), date_out_of_range (hired_on infinite or outside 0001..9999).
+--   Blank/NULL name is kept as 'Não informado' (not a rejection). Open rejects of keys whose latest
+--   staged state is accepted are resolved (etl.resolver_rejeicoes).
 -- References: equipe_sk from dim.dim_equipe by team_id; a team not loaded yet becomes an inferred
 --   team (etl.ensure_inferred_equipes, region -1); NULL team_id -> unknown member -1.
 -- Load: the staged states of a key are applied one at a time in write order (history_id), in
@@ -29,7 +32,7 @@
 --   order day (vendedor_sk, equipe_sk; fact_descontos.vendedor_sk follows; their days go to
 --   ctl.agg_refresh_pending); fact.fact_metas rows get the version valid on the first day of
 --   their month (vendedor_sk, equipe_sk). A backdated change thus moves facts already loaded.
--- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
+-- Audit: read = inserted + updated + unchanged + rejected (new rejects); rows_rebound = fact rows re-bound
 --   (fact_vendas lines and fact_metas goals).  Rerun: no change (states already
 --   applied are skipped).  Does not commit.
 -- Bulk path: while the dimension holds only its unknown member (the first load), its foreign keys
@@ -57,17 +60,34 @@ BEGIN
     CALL etl.check_load_args(p_run_id, p_reprocess_from, p_reprocess_to);
     CALL etl.bulk_load_end('dim.dim_vendedor');  -- heals a suspension left committed
 
-    PERFORM etl.ensure_inferred_equipes(p_run_id, ARRAY(
-        SELECT DISTINCT s.team_id FROM stg.sellers AS s
-        WHERE s.seller_id IS NOT NULL AND s.seller_id <> '-1' AND s.team_id IS NOT NULL));
+    -- screens: every staged state with its rule (NULL = accepted) and whether it is its key's latest
+    IF to_regclass('pg_temp.etl_triagem_vendedor') IS NOT NULL THEN
+        DROP TABLE pg_temp.etl_triagem_vendedor;  -- a second call in the same transaction
+    END IF;
+    CREATE TEMPORARY TABLE etl_triagem_vendedor ON COMMIT DROP AS
+    SELECT s.*,
+           CASE WHEN s.seller_id IS NULL THEN 'null_key'
+                WHEN s.seller_id = '-1' THEN 'reserved_key'
+                WHEN length(s.seller_id) > 200 OR length(s.team_id) > 200 THEN 'key_too_long'
+                WHEN s.hired_on NOT BETWEEN '0001-01-01' AND '9999-12-31' THEN 'date_out_of_range' END AS rule,
+           row_number() OVER (PARTITION BY s.seller_id
+                              ORDER BY s.history_id DESC NULLS FIRST, s.updated_at DESC NULLS LAST) = 1 AS ultima
+    FROM stg.sellers AS s;
 
-    SELECT count(*) INTO v_read FROM stg.sellers;
+    PERFORM etl.ensure_inferred_equipes(p_run_id, ARRAY(
+        SELECT DISTINCT s.team_id FROM pg_temp.etl_triagem_vendedor AS s
+        WHERE s.rule IS NULL AND s.team_id IS NOT NULL));
+
+    SELECT count(*) INTO v_read FROM pg_temp.etl_triagem_vendedor;
     INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
-    SELECT p_run_id, 'dim_vendedor', s.seller_id,
-           CASE WHEN s.seller_id IS NULL THEN 'null_key' ELSE 'reserved_key' END, to_jsonb(s)
-    FROM stg.sellers AS s
-    WHERE s.seller_id IS NULL OR s.seller_id = '-1';
+    SELECT p_run_id, 'dim_vendedor', s.seller_id, s.rule, etl.json_linha(s) - 'rule' - 'ultima'
+    FROM pg_temp.etl_triagem_vendedor AS s
+    WHERE s.rule IS NOT NULL
+    ORDER BY s.history_id, s.updated_at
+    ON CONFLICT (entity, rule, conteudo_md5) DO NOTHING;
     GET DIAGNOSTICS v_rejected = ROW_COUNT;
+    PERFORM etl.resolver_rejeicoes(p_run_id, 'dim_vendedor', ARRAY(
+        SELECT s.seller_id FROM pg_temp.etl_triagem_vendedor AS s WHERE s.ultima AND s.rule IS NULL));
 
     -- the states to apply: per key in write order (history_id), without those the key already
     -- applied (history_id <= the current version's origem_historico_id: the window's overlap, a
@@ -89,8 +109,8 @@ BEGIN
                        row_number() OVER (PARTITION BY x.seller_id ORDER BY x.history_id, x.updated_at) AS seq
                 FROM (SELECT y.*, row_number() OVER (PARTITION BY y.seller_id, y.history_id IS NULL
                                                      ORDER BY y.updated_at DESC NULLS LAST) AS ultimo
-                      FROM stg.sellers AS y
-                      WHERE y.seller_id IS NOT NULL AND y.seller_id <> '-1') AS x
+                      FROM pg_temp.etl_triagem_vendedor AS y
+                      WHERE y.rule IS NULL) AS x
                 LEFT JOIN dim.dim_equipe AS e ON e.equipe_id = x.team_id
                 LEFT JOIN dim.dim_vendedor AS c ON c.vendedor_id = x.seller_id AND c.eh_atual
                 WHERE (x.history_id IS NOT NULL OR x.ultimo = 1)

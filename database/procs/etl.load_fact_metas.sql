@@ -6,17 +6,18 @@
 -- Normalisation: mes = date_trunc('month', month) (a target dated mid-month counts for its month);
 --   mes_sk = yyyymm01.  Two staged rows of the same seller and month after normalisation: the
 --   latest updated_at wins, the other counts as unchanged.
--- Screens (audit.rejected_rows, entity 'fact_metas', natural_key 'seller_id|month'), first wins:
---   null_key           seller_id or month NULL
---   date_out_of_range  the month's first day is not in dim.dim_data
---   null_target        target_amount NULL
---   negative_target    target_amount < 0
+-- Screens (etl.regra_meta, shared with the shop-side freshness check; audit.rejected_rows, entity
+--   'fact_metas', natural_key 'seller_id|month', each (key, rule, content) once), first wins:
+--   null_key, key_too_long, date_out_of_range (the month's first day not in dim.dim_data),
+--   null_target, negative_target. rows_rejected counts new rejects; valor_lido / valor_rejeitado:
+--   the targets read and those of new problems (etl.rejeicao_primeira); open rejects of keys
+--   accepted now are resolved.
 -- References: vendedor_sk from dim.dim_vendedor (unknown seller -> inferred member, via
 --   etl.ensure_inferred_vendedores). SCD2 (V020): the seller version valid on the first day of
 --   the month (a seller who changes team mid-month keeps that month's goal in the team of day 1);
 --   equipe_sk = that version's equipe_sk (-1 if inferred). Later version changes re-bind the
 --   goal from etl.load_dim_vendedor.
--- Deletes (rows_deleted): tombstoned targets (row keys whose month part parses as a date),
+-- Deletes (rows_deleted): tombstoned targets (row keys whose month part is a valid date),
 --   unless the same seller/month is in stg (it exists again); reprocess mode: stg holds every
 --   target of the months touching the window, so fact rows of those months absent from stg go.
 -- Load: MERGE on (vendedor_id, mes) updating only changed rows (value, sks), run stamps.
@@ -32,6 +33,9 @@ DECLARE
     v_started  timestamptz := clock_timestamp();
     v_read     bigint;
     v_rejected bigint;
+    v_valor_lido      numeric;
+    v_valor_rejeitado numeric;
+    v_aceitas  text[];
     v_inserted bigint;
     v_updated  bigint;
     v_deleted  bigint := 0;
@@ -49,7 +53,8 @@ BEGIN
                   date_trunc('month', split_part(d.row_key, '|', 2)::date)::date AS mes
            FROM stg.deleted_rows AS d
            WHERE d.table_name = 'sales_targets'
-             AND d.row_key ~ '^[^|]+\|\d{4}-\d{2}-\d{2}$') AS k
+             AND d.row_key ~ '^[^|]+\|\d{4}-\d{2}-\d{2}$'
+             AND pg_input_is_valid(split_part(d.row_key, '|', 2), 'date')) AS k
     WHERE f.vendedor_id = k.seller_id AND f.mes = k.mes
       AND NOT EXISTS (SELECT 1 FROM stg.sales_targets AS s
                       WHERE s.seller_id = k.seller_id AND date_trunc('month', s.month)::date = k.mes);
@@ -67,27 +72,25 @@ BEGIN
 
     PERFORM etl.ensure_inferred_vendedores(p_run_id, ARRAY(
         SELECT DISTINCT s.seller_id FROM stg.sales_targets AS s
-        WHERE s.seller_id IS NOT NULL AND s.month IS NOT NULL
-          AND date_trunc('month', s.month)::date BETWEEN v_min_date AND v_max_date
-          AND s.target_amount >= 0));
+        WHERE etl.regra_meta(s.seller_id, s.month, s.target_amount, v_min_date, v_max_date) IS NULL));
 
     WITH screened AS (
         SELECT s.seller_id,
                date_trunc('month', s.month)::date AS mes,
                s.target_amount,
                s.updated_at,
-               CASE WHEN s.seller_id IS NULL OR s.month IS NULL THEN 'null_key'
-                    WHEN date_trunc('month', s.month)::date NOT BETWEEN v_min_date AND v_max_date THEN 'date_out_of_range'
-                    WHEN s.target_amount IS NULL THEN 'null_target'
-                    WHEN s.target_amount < 0 THEN 'negative_target' END AS rule,
+               etl.regra_meta(s.seller_id, s.month, s.target_amount, v_min_date, v_max_date) AS rule,
+               -- natural key 'seller_id|yyyy-mm-dd' ('infinity' has no yyyy-mm-dd)
+               s.seller_id || '|' || coalesce(to_char(s.month, 'YYYY-MM-DD'), s.month::text) AS chave,
                s AS src
         FROM stg.sales_targets AS s
     ), rejected AS (
         INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
-        SELECT p_run_id, 'fact_metas', x.seller_id || '|' || to_char((x.src).month, 'YYYY-MM-DD'), x.rule, to_jsonb(x.src)
+        SELECT p_run_id, 'fact_metas', x.chave, x.rule, etl.json_linha(x.src)
         FROM screened AS x
         WHERE x.rule IS NOT NULL
-        RETURNING 1
+        ON CONFLICT (entity, rule, conteudo_md5) DO NOTHING
+        RETURNING natural_key, abs((raw ->> 'target_amount')::numeric) AS valor
     ), merged AS (
         MERGE INTO fact.fact_metas AS t
         USING (SELECT d.seller_id, d.mes, to_char(d.mes, 'YYYYMMDD')::integer AS mes_sk, d.target_amount,
@@ -111,11 +114,17 @@ BEGIN
     SELECT (SELECT count(*) FROM screened),
            (SELECT count(*) FROM rejected),
            (SELECT count(*) FILTER (WHERE m.action = 'INSERT') FROM merged AS m),
-           (SELECT count(*) FILTER (WHERE m.action = 'UPDATE') FROM merged AS m)
-      INTO v_read, v_rejected, v_inserted, v_updated;
+           (SELECT count(*) FILTER (WHERE m.action = 'UPDATE') FROM merged AS m),
+           (SELECT coalesce(sum(abs((x.src).target_amount)), 0) FROM screened AS x),
+           (SELECT coalesce(sum(r.valor), 0) FROM rejected AS r
+            WHERE etl.rejeicao_primeira('fact_metas', r.natural_key, p_run_id)),
+           -- keys staged acceptable (one staged row per key): their open rejects are resolved
+           ARRAY(SELECT x.chave FROM screened AS x WHERE x.rule IS NULL)
+      INTO v_read, v_rejected, v_inserted, v_updated, v_valor_lido, v_valor_rejeitado, v_aceitas;
+    PERFORM etl.resolver_rejeicoes(p_run_id, 'fact_metas', v_aceitas);
 
     CALL etl.finish_entity(p_run_id, 'fact_metas', v_started, p_watermark_to,
-                           v_read, v_inserted, v_updated, v_deleted, v_rejected);
+                           v_read, v_inserted, v_updated, v_deleted, v_rejected, v_valor_lido, v_valor_rejeitado);
 END
 $$;
 

@@ -15,21 +15,22 @@
 --        in stg.order_lines with order_found (the order exists again);
 --      - reprocess mode (p_reprocess_from/to given): stg holds EVERY line whose order date (São
 --        Paulo time) is in the window, so fact lines of that window absent from stg are deleted.
---   3. screens; first failing rule wins, rows go to audit.rejected_rows (entity 'fact_vendas'):
---      null_key               order_item_id, order_id or line_number NULL
---      orphan_order           order_found is not true (the line's order is missing)
---      unknown_status         status NULL or not in created, approved, invoiced, processing,
---                             shipped, delivered, canceled, unavailable
---      date_out_of_range      ordered_at NULL or its São Paulo date outside dim.dim_data
---      quantity_not_positive  quantity NULL or <= 0
---      negative_price         unit_price NULL or < 0, or unit_cost < 0
---      discount_out_of_range  discount_amount < 0 or > quantity * unit_price (NULL counts as 0)
---      returned_out_of_range  returned_quantity < 0 or > quantity (NULL counts as 0)
---      duplicate_line         another order_item_id (accepted in stg, or already in the fact and
---                             not superseded by stg) has the same order_id + line_number and a
---                             smaller id (byte order): the smallest id is kept.
+--   3. screens (etl.regra_linha_venda, the one statement of the rules, which the shop-side checks
+--      share), first failing rule wins: null_key, key_too_long, orphan_order, unknown_status,
+--      null_customer / null_product / null_seller (a NULL discount_id is "no coupon", -1),
+--      date_out_of_range (ordered_at outside dim.dim_data: infinity, 9999-12-31...),
+--      quantity_not_positive, negative_price, value_overflow (quantity x price or cost above
+--      numeric(14,2)), discount_out_of_range, returned_out_of_range, negative_freight,
+--      return_date_out_of_range; then duplicate_line: another order_item_id (accepted in stg, or
+--      already in the fact and not superseded by stg) has the same order_id + line_number and a
+--      smaller id (byte order): the smallest id is kept.
+--      Rejects go to audit.rejected_rows once per (key, rule, row content) (ON CONFLICT DO NOTHING:
+--      a line re-read by the overlap or a retry adds nothing); rows_rejected counts the new ones,
+--      valor_rejeitado the |quantity x unit_price| of those of lines with no open reject before
+--      (etl.rejeicao_primeira), valor_lido that of every staged line. Open
+--      rejects of lines accepted now, or tombstoned, are resolved (etl.resolver_rejeicoes).
 --   4. references: customer, product, seller and discount ids not yet in their dimension become
---      inferred members (etl.ensure_inferred_*); NULL ids map to the unknown member -1.
+--      inferred members (etl.ensure_inferred_*); a NULL discount id maps to the unknown member -1.
 --      SCD2 (V020): cliente_sk, produto_sk and vendedor_sk are the versions valid on the order
 --      day (valido_de <= order day < valido_ate; versions of a key have no gap, so exactly one);
 --      equipe_sk = that seller version's equipe_sk (-1 for an inferred/unknown seller);
@@ -57,7 +58,7 @@
 --      it (etl.bulk_load_end: each key validated once over the table, indexes built
 --      once), in this transaction; the result is the same table, checked the same.
 --   6. watermark and audit row (etl.finish_entity): rows_read = stg.order_lines rows;
---      unchanged = read - inserted - updated - rejected (includes dedup losers).
+--      unchanged = read - inserted - updated - new rejects (dedup losers, re-read rejects).
 -- A rejected change leaves the previous fact row as it was (last good version).
 -- Rerun: the same staging rows insert, update and delete nothing.  Does not commit.
 CREATE OR REPLACE PROCEDURE etl.load_fact_vendas(p_run_id bigint, p_watermark_to timestamptz,
@@ -70,6 +71,8 @@ DECLARE
     v_started  timestamptz := clock_timestamp();
     v_read     bigint;
     v_rejected bigint;
+    v_valor_lido      numeric;
+    v_valor_rejeitado numeric;
     v_inserted bigint;
     v_updated  bigint;
     v_deleted  bigint := 0;
@@ -167,22 +170,10 @@ BEGIN
     CREATE TEMPORARY TABLE etl_fact_vendas_linhas ON COMMIT DROP AS
     SELECT s.*,
            (s.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date AS data_local,
-           CASE
-               WHEN s.order_item_id IS NULL OR s.order_id IS NULL OR s.line_number IS NULL THEN 'null_key'
-               WHEN s.order_found IS NOT TRUE THEN 'orphan_order'
-               WHEN s.status IS NULL OR s.status NOT IN ('created', 'approved', 'invoiced', 'processing',
-                                                         'shipped', 'delivered', 'canceled', 'unavailable')
-                   THEN 'unknown_status'
-               WHEN s.ordered_at IS NULL
-                    OR (s.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date NOT BETWEEN v_min_date AND v_max_date
-                   THEN 'date_out_of_range'
-               WHEN s.quantity IS NULL OR s.quantity <= 0 THEN 'quantity_not_positive'
-               WHEN s.unit_price IS NULL OR s.unit_price < 0 OR s.unit_cost < 0 THEN 'negative_price'
-               WHEN coalesce(s.discount_amount, 0) < 0 OR coalesce(s.discount_amount, 0) > s.quantity * s.unit_price
-                   THEN 'discount_out_of_range'
-               WHEN coalesce(s.returned_quantity, 0) < 0 OR coalesce(s.returned_quantity, 0) > s.quantity
-                   THEN 'returned_out_of_range'
-           END AS rule
+           etl.regra_linha_venda(s.order_item_id, s.order_id, s.line_number, s.order_found, s.status, s.ordered_at,
+                                 s.customer_id, s.product_id, s.seller_id, s.discount_id, s.quantity, s.unit_price,
+                                 s.unit_cost, s.discount_amount, s.freight_value, s.returned_quantity, s.returned_at,
+                                 v_min_date, v_max_date) AS rule
     FROM stg.order_lines AS s;
     -- temp tables get no autovacuum: plan the next steps on real sizes (the joined columns only)
     ANALYZE pg_temp.etl_fact_vendas_linhas (rule, order_item_id, order_id, data_local, customer_id, product_id,
@@ -208,13 +199,33 @@ BEGIN
             WHERE c.from_stg AND c.rk > 1) AS dup
      WHERE x.order_item_id = dup.order_item_id AND x.rule IS NULL;
 
-    SELECT count(*), count(*) FILTER (WHERE x.rule IS NOT NULL) INTO v_read, v_rejected
+    SELECT count(*), sum(abs(x.quantity::numeric * x.unit_price)) INTO v_read, v_valor_lido
     FROM pg_temp.etl_fact_vendas_linhas AS x;
 
-    INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
-    SELECT p_run_id, 'fact_vendas', x.order_item_id, x.rule, to_jsonb(x) - 'data_local' - 'rule'
-    FROM pg_temp.etl_fact_vendas_linhas AS x
-    WHERE x.rule IS NOT NULL;
+    -- each (line, rule, content) once: a line re-read by the overlap or a retry adds nothing
+    WITH novas AS (
+        INSERT INTO audit.rejected_rows (run_id, entity, natural_key, rule, raw)
+        SELECT p_run_id, 'fact_vendas', x.order_item_id, x.rule, etl.json_linha(x) - 'data_local' - 'rule'
+        FROM pg_temp.etl_fact_vendas_linhas AS x
+        WHERE x.rule IS NOT NULL
+        ON CONFLICT (entity, rule, conteudo_md5) DO NOTHING
+        RETURNING natural_key, abs((raw ->> 'quantity')::numeric * (raw ->> 'unit_price')::numeric) AS valor
+    )
+    SELECT count(*), coalesce(sum(n.valor) FILTER (WHERE etl.rejeicao_primeira('fact_vendas', n.natural_key, p_run_id)), 0)
+      INTO v_rejected, v_valor_rejeitado FROM novas AS n;
+    -- open rejects of lines accepted now (fixed at the source) or deleted at the source (the key list
+    -- is built only when some reject is open: a first load accepts a million lines)
+    IF EXISTS (SELECT 1 FROM audit.rejected_rows AS r
+               WHERE r.entity = 'fact_vendas'
+                 AND NOT EXISTS (SELECT 1 FROM audit.rejeicoes_resolvidas AS z WHERE z.rejected_id = r.rejected_id)) THEN
+        PERFORM etl.resolver_rejeicoes(p_run_id, 'fact_vendas', ARRAY(
+            SELECT x.order_item_id FROM pg_temp.etl_fact_vendas_linhas AS x WHERE x.rule IS NULL));
+        PERFORM etl.resolver_rejeicoes(p_run_id, 'fact_vendas', ARRAY(
+            SELECT d.row_key FROM stg.deleted_rows AS d
+            WHERE d.table_name = 'order_items'
+              AND NOT EXISTS (SELECT 1 FROM stg.order_lines AS s WHERE s.order_item_id = d.row_key)),
+            'excluida_na_origem');
+    END IF;
 
     -- 4. inferred members for references not loaded yet
     v_clientes := ARRAY(SELECT DISTINCT x.customer_id FROM pg_temp.etl_fact_vendas_linhas AS x
@@ -376,7 +387,8 @@ BEGIN
 
     -- 6. watermark + audit
     CALL etl.finish_entity(p_run_id, 'fact_vendas', v_started, p_watermark_to,
-                           v_read, v_inserted, v_updated, v_deleted, v_rejected);
+                           v_read, v_inserted, v_updated, v_deleted, v_rejected, coalesce(v_valor_lido, 0),
+                           v_valor_rejeitado);
 END
 $$;
 

@@ -2,7 +2,7 @@
 -- audit counts, watermark, rerun no-op, update, backdated change, two changes in one window (change
 -- log), bad input.
 BEGIN;
-SELECT plan(25);
+SELECT plan(27);
 
 SELECT is_procedure('etl', 'load_dim_cliente', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_cliente has the load contract signature');
@@ -18,7 +18,8 @@ INSERT INTO stg.customers (customer_id, customer_unique_id, name, city, state, r
     ('C2', 'U2', '',            'Recife',    'PE', 'NE', 'atacado', '2024-03-01 10:00-03'),  -- blank name, region inferred
     ('C3', 'U3', 'Sem UF',      NULL,        NULL, NULL, NULL,      '2024-03-01 10:00-03'),  -- region -1
     ('C9', 'U9', 'João',        'Rio',       'RJ', 'SE', 'varejo',  '2024-03-01 10:00-03'),  -- completes C9
-    (NULL, 'U0', 'Sem chave',   'Rio',       'RJ', 'SE', 'varejo',  '2024-03-01 10:00-03');  -- null_key
+    (NULL, 'U0', 'Sem chave',   'Rio',       'RJ', 'SE', 'varejo',  '2024-03-01 10:00-03'),  -- null_key
+    ('C5', 'U5', 'Ana',         'Rio',       'RJ', repeat('R', 201), 'varejo', '2024-03-01 10:00-03');  -- key_too_long
 
 CALL etl.load_dim_cliente(940001, '2024-03-01 12:00-03');
 
@@ -34,11 +35,12 @@ SELECT set_eq($$SELECT c.cliente_id, c.cliente_unico_id, c.nome, c.cidade, c.uf,
 SELECT is((SELECT inferido FROM dim.dim_regiao WHERE regiao_id = 'NE'), true, 'an unknown region is inferred');
 SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected
                     FROM audit.etl_run_entity WHERE run_id = 940001 AND entity = 'dim_cliente'$$,
-                  $$VALUES (6::bigint, 3::bigint, 1::bigint, 1::bigint, 1::bigint)$$,
-                  'audit: 6 read = 3 inserted + 1 updated + 1 unchanged (older copy) + 1 rejected');
+                  $$VALUES (7::bigint, 3::bigint, 1::bigint, 1::bigint, 2::bigint)$$,
+                  'audit: 7 read = 3 inserted + 1 updated + 1 unchanged (older copy) + 2 rejected');
 SELECT set_eq($$SELECT natural_key, rule, raw ->> 'customer_unique_id' FROM audit.rejected_rows
                 WHERE run_id = 940001 AND entity = 'dim_cliente'$$,
-              $$VALUES (NULL, 'null_key', 'U0')$$, 'the null key is rejected with its raw row');
+              $$VALUES (NULL, 'null_key', 'U0'), ('C5', 'key_too_long', 'U5')$$,
+              'the null key and the over-long region id are rejected with their raw row');
 SELECT is((SELECT watermark FROM ctl.etl_control WHERE entity = 'dim_cliente'), '2024-03-01 12:00-03'::timestamptz,
           'watermark advanced');
 
@@ -46,24 +48,30 @@ CREATE TEMP TABLE before_rerun AS SELECT * FROM dim.dim_cliente;
 CALL etl.load_dim_cliente(940002, '2024-03-01 12:00-03');
 SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged, rows_rejected
                     FROM audit.etl_run_entity WHERE run_id = 940002 AND entity = 'dim_cliente'$$,
-                  $$VALUES (0::bigint, 0::bigint, 5::bigint, 1::bigint)$$, 'rerun: nothing inserted or updated');
+                  $$VALUES (0::bigint, 0::bigint, 7::bigint, 0::bigint)$$,
+                  'rerun: nothing inserted, updated or rejected anew');
+SELECT is((SELECT count(*)::integer FROM audit.rejected_rows WHERE entity = 'dim_cliente'), 2,
+          'rerun: each reject is recorded once');
 SELECT set_eq($$SELECT * FROM dim.dim_cliente$$, $$SELECT * FROM before_rerun$$, 'rerun: the dimension is unchanged');
 
 TRUNCATE stg.customers;
 INSERT INTO stg.customers VALUES ('C3', 'U3', 'Sem UF', 'Vitória', 'ES', 'SE', 'corporativo', '2024-03-02 10:00-03'),
-                                 ('C4', 'U4', 'Novo', 'Manaus', 'AM', 'N', 'varejo', '2024-03-02 10:00-03');
+                                 ('C4', 'U4', 'Novo', 'Manaus', 'AM', 'N', 'varejo', '2024-03-02 10:00-03'),
+                                 ('C5', 'U5', 'Ana', 'Rio', 'RJ', 'SE', 'varejo', '2024-03-02 10:00-03');  -- fixed
 CALL etl.load_dim_cliente(940003, '2024-03-02 12:00-03');
 SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged FROM audit.etl_run_entity
                     WHERE run_id = 940003 AND entity = 'dim_cliente'$$,
-                  $$VALUES (2::bigint, 2::bigint, 0::bigint, 0::bigint)$$,
-                  'type-2 change and new key: two versions inserted (C3 version 2, C4 version 1)');
+                  $$VALUES (3::bigint, 3::bigint, 0::bigint, 0::bigint)$$,
+                  'type-2 change and new keys: three versions inserted (C3 version 2, C4 and the fixed C5 version 1)');
+SELECT results_eq($$SELECT r.natural_key, x.run_id FROM audit.rejeicoes_resolvidas x JOIN audit.rejected_rows r USING (rejected_id)$$,
+                  $$VALUES ('C5', 940003::bigint)$$, 'the fixed customer''s reject is resolved, the null key''s stays open');
 SELECT results_eq($$SELECT c.versao, c.cidade, r.regiao_id, c.valido_de, c.valido_ate, c.eh_atual
                     FROM dim.dim_cliente c JOIN dim.dim_regiao r ON r.regiao_sk = c.regiao_sk
                     WHERE c.cliente_id = 'C3' ORDER BY c.versao$$,
                   $$VALUES (1, NULL::text, '-1', '-infinity'::date, '2024-03-02'::date, false),
                            (2, 'Vitória', 'SE', '2024-03-02'::date, 'infinity'::date, true)$$,
                   'type-2 change: version 1 closed on the effective day, version 2 open from it');
-SELECT is((SELECT count(*)::integer FROM dim.dim_cliente), 7, 'five customers, C3 twice, plus the unknown member');
+SELECT is((SELECT count(*)::integer FROM dim.dim_cliente), 8, 'six customers, C3 twice, plus the unknown member');
 
 -- ---------------------------------------------------------------- SCD2 cases with facts
 INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE

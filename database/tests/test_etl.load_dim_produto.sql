@@ -2,7 +2,7 @@
 -- audit counts, watermark, rerun no-op, update, type-2 change, two changes in one window (change
 -- log), bad input.
 BEGIN;
-SELECT plan(20);
+SELECT plan(22);
 
 SELECT is_procedure('etl', 'load_dim_produto', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_produto has the load contract signature');
@@ -17,7 +17,9 @@ INSERT INTO stg.products (product_id, name, category, subcategory, list_price, u
     ('P3', 'Estranho', 'moveis', NULL,          -5.00,  1.00, '2024-03-01 10:00-03'),  -- negative_price
     ('P4', 'Brinde',   'brindes', NULL,          0.00, -1.00, '2024-03-01 10:00-03'),  -- negative_price (cost)
     ('P9', 'Mesa',     'moveis', 'escritorio', 300.00, 150.00, '2024-03-01 10:00-03'), -- completes P9
-    (NULL, 'Sem chave', NULL,    NULL,          1.00,  1.00,  '2024-03-01 10:00-03');  -- null_key
+    (NULL, 'Sem chave', NULL,    NULL,          1.00,  1.00,  '2024-03-01 10:00-03'),  -- null_key
+    ('P6', 'Longo', repeat('c', 201), NULL,     1.00,  1.00,  '2024-03-01 10:00-03'),  -- text_too_long (aggregates' key)
+    (repeat('P', 201), 'Chave longa', NULL, NULL, 1.00, 1.00, '2024-03-01 10:00-03');  -- key_too_long
 
 CALL etl.load_dim_produto(950001, '2024-03-01 12:00-03');
 
@@ -29,10 +31,11 @@ SELECT set_eq($$SELECT produto_id, nome, categoria, subcategoria, preco_lista, c
               'products loaded; P9 completed; negative prices kept out');
 SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected
                     FROM audit.etl_run_entity WHERE run_id = 950001 AND entity = 'dim_produto'$$,
-                  $$VALUES (6::bigint, 2::bigint, 1::bigint, 0::bigint, 3::bigint)$$,
-                  'audit: 6 read = 2 inserted + 1 updated + 3 rejected');
+                  $$VALUES (8::bigint, 2::bigint, 1::bigint, 0::bigint, 5::bigint)$$,
+                  'audit: 8 read = 2 inserted + 1 updated + 5 rejected');
 SELECT set_eq($$SELECT natural_key, rule FROM audit.rejected_rows WHERE run_id = 950001 AND entity = 'dim_produto'$$,
-              $$VALUES (NULL, 'null_key'), ('P3', 'negative_price'), ('P4', 'negative_price')$$,
+              $$VALUES (NULL, 'null_key'), ('P3', 'negative_price'), ('P4', 'negative_price'), ('P6', 'text_too_long'),
+                       (repeat('P', 201), 'key_too_long')$$,
               'rejected rows with their rules');
 SELECT is((SELECT (raw ->> 'list_price')::numeric FROM audit.rejected_rows WHERE run_id = 950001 AND natural_key = 'P3'),
           -5.00, 'the raw staging row is kept');
@@ -43,14 +46,21 @@ CREATE TEMP TABLE before_rerun AS SELECT * FROM dim.dim_produto;
 CALL etl.load_dim_produto(950002, '2024-03-01 12:00-03');
 SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged, rows_rejected
                     FROM audit.etl_run_entity WHERE run_id = 950002 AND entity = 'dim_produto'$$,
-                  $$VALUES (0::bigint, 0::bigint, 3::bigint, 3::bigint)$$, 'rerun: nothing inserted or updated');
+                  $$VALUES (0::bigint, 0::bigint, 8::bigint, 0::bigint)$$,
+                  'rerun: nothing inserted, updated or rejected anew');
+SELECT is((SELECT count(*)::integer FROM audit.rejected_rows WHERE entity = 'dim_produto'), 5,
+          'rerun: each reject is recorded once');
 SELECT set_eq($$SELECT * FROM dim.dim_produto$$, $$SELECT * FROM before_rerun$$, 'rerun: the dimension is unchanged');
 
 TRUNCATE stg.products;
-INSERT INTO stg.products VALUES ('P1', 'Cadeira', 'moveis', 'escritorio', 110.00, 60.00, '2024-03-02 10:00-03');
+INSERT INTO stg.products VALUES ('P1', 'Cadeira', 'moveis', 'escritorio', 110.00, 60.00, '2024-03-02 10:00-03'),
+                                ('P6', 'Longo', 'moveis', NULL, 1.00, 1.00, '2024-03-02 10:00-03');  -- fixed at the source
 CALL etl.load_dim_produto(950003, '2024-03-02 12:00-03');
-SELECT results_eq($$SELECT rows_read, rows_updated FROM audit.etl_run_entity WHERE run_id = 950003 AND entity = 'dim_produto'$$,
-                  $$VALUES (1::bigint, 1::bigint)$$, 'update: the new price updates the row');
+SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated FROM audit.etl_run_entity
+                    WHERE run_id = 950003 AND entity = 'dim_produto'$$,
+                  $$VALUES (2::bigint, 1::bigint, 1::bigint)$$, 'update: the new price updates the row, the fixed one loads');
+SELECT results_eq($$SELECT r.natural_key, x.run_id FROM audit.rejeicoes_resolvidas x JOIN audit.rejected_rows r USING (rejected_id)$$,
+                  $$VALUES ('P6', 950003::bigint)$$, 'the fixed product''s reject is resolved, the others stay open');
 SELECT is((SELECT (preco_lista, updated_run_id)::text FROM dim.dim_produto WHERE produto_id = 'P1'), '(110.00,950003)',
           'update: new price, stamped');
 

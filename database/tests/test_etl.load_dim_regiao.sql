@@ -1,7 +1,7 @@
 -- etl.load_dim_regiao: contract, first load (dedup, blank name, screens, inferred member completed),
 -- audit counts and watermark, rerun is a no-op, update of one row, bad input.
 BEGIN;
-SELECT plan(20);
+SELECT plan(21);
 
 SELECT is_procedure('etl', 'load_dim_regiao', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_regiao has the load contract signature');
@@ -18,7 +18,8 @@ INSERT INTO stg.regions (region_id, name, updated_at) VALUES
     ('NE', 'Nordeste',     '2024-03-01 10:00-03'),   -- completes the inferred member
     ('S',  '   ',          '2024-03-01 10:00-03'),   -- blank name: kept as 'Não informado'
     (NULL, 'Sem chave',    '2024-03-01 10:00-03'),   -- null_key
-    ('-1', 'Intruso',      '2024-03-01 10:00-03');   -- reserved_key
+    ('-1', 'Intruso',      '2024-03-01 10:00-03'),   -- reserved_key
+    (repeat('R', 201), 'Longa', '2024-03-01 10:00-03');   -- key_too_long (a btree entry holds ~2.7 kB)
 
 -- act
 CALL etl.load_dim_regiao(910001, '2024-03-01 12:00-03');
@@ -34,10 +35,11 @@ SELECT is((SELECT (inserted_run_id, updated_run_id)::text FROM dim.dim_regiao WH
           '(910001,)', 'a new member is stamped with the inserting run');
 SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_deleted, rows_unchanged, rows_rejected
                     FROM audit.etl_run_entity WHERE run_id = 910001 AND entity = 'dim_regiao'$$,
-                  $$VALUES (6::bigint, 2::bigint, 1::bigint, 0::bigint, 1::bigint, 2::bigint)$$,
-                  'audit: 6 read = 2 inserted + 1 updated (inferred completed) + 1 unchanged (older copy) + 2 rejected');
+                  $$VALUES (7::bigint, 2::bigint, 1::bigint, 0::bigint, 1::bigint, 3::bigint)$$,
+                  'audit: 7 read = 2 inserted + 1 updated (inferred completed) + 1 unchanged (older copy) + 3 rejected');
 SELECT set_eq($$SELECT natural_key, rule, raw ->> 'name' FROM audit.rejected_rows WHERE run_id = 910001 AND entity = 'dim_regiao'$$,
-              $$VALUES (NULL, 'null_key', 'Sem chave'), ('-1', 'reserved_key', 'Intruso')$$,
+              $$VALUES (NULL, 'null_key', 'Sem chave'), ('-1', 'reserved_key', 'Intruso'),
+                       (repeat('R', 201), 'key_too_long', 'Longa')$$,
               'rejected rows carry their rule and the raw staging row');
 SELECT is((SELECT watermark FROM ctl.etl_control WHERE entity = 'dim_regiao'), '2024-03-01 12:00-03'::timestamptz,
           'the watermark advanced to p_watermark_to');
@@ -52,8 +54,10 @@ CREATE TEMP TABLE before_rerun AS SELECT * FROM dim.dim_regiao;
 CALL etl.load_dim_regiao(910002, '2024-02-15 00:00-03');
 SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected
                     FROM audit.etl_run_entity WHERE run_id = 910002 AND entity = 'dim_regiao'$$,
-                  $$VALUES (6::bigint, 0::bigint, 0::bigint, 4::bigint, 2::bigint)$$,
-                  'rerun: nothing inserted or updated');
+                  $$VALUES (7::bigint, 0::bigint, 0::bigint, 7::bigint, 0::bigint)$$,
+                  'rerun: nothing inserted, updated or rejected anew (re-read rejects are unchanged)');
+SELECT is((SELECT count(*)::integer FROM audit.rejected_rows WHERE entity = 'dim_regiao'), 3,
+          'rerun: each reject is recorded once');
 SELECT set_eq($$SELECT * FROM dim.dim_regiao$$, $$SELECT * FROM before_rerun$$,
               'rerun: the dimension is unchanged (run stamps included)');
 SELECT is((SELECT watermark FROM ctl.etl_control WHERE entity = 'dim_regiao'), '2024-03-01 12:00-03'::timestamptz,

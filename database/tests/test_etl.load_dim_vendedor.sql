@@ -2,7 +2,7 @@
 -- completed, audit counts, watermark, rerun no-op, update, backdated change, two changes in one
 -- window (change log), bad input.
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 
 SELECT is_procedure('etl', 'load_dim_vendedor', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_vendedor has the load contract signature');
@@ -17,7 +17,9 @@ INSERT INTO stg.sellers (seller_id, name, team_id, city, state, hired_on, update
     ('V2', 'Bruno', 'TX', 'Recife',       'PE', '2021-05-03', '2024-03-01 10:00-03'),  -- team inferred
     ('V3', 'Caio',  NULL, NULL,           NULL, NULL,         '2024-03-01 10:00-03'),  -- team -1
     ('V9', 'Vera',  'T1', 'Curitiba',     'PR', '2019-07-01', '2024-03-01 10:00-03'),  -- completes V9
-    (NULL, 'Nulo',  'TZ', NULL,           NULL, NULL,         '2024-03-01 10:00-03');  -- null_key
+    (NULL, 'Nulo',  'TZ', NULL,           NULL, NULL,         '2024-03-01 10:00-03'),  -- null_key
+    ('V4', 'Duda',  'T1', 'Natal',        'RN', 'infinity',   '2024-03-01 10:00-03'),  -- date_out_of_range
+    ('V5', 'Eva',   repeat('T', 201), NULL, NULL, NULL,       '2024-03-01 10:00-03');  -- key_too_long: no team inferred
 
 CALL etl.load_dim_vendedor(930001, '2024-03-01 12:00-03');
 
@@ -31,13 +33,15 @@ SELECT set_eq($$SELECT v.vendedor_id, v.nome, v.equipe_id, e.equipe_id AS sk_equ
               'sellers loaded with their team resolved; V9 completed');
 SELECT is((SELECT (e.inferido, e.regiao_sk)::text FROM dim.dim_equipe e WHERE e.equipe_id = 'TX'), '(t,-1)',
           'an unknown team becomes an inferred member in the unknown region');
-SELECT is((SELECT count(*)::integer FROM dim.dim_equipe WHERE equipe_id = 'TZ'), 0, 'a rejected row infers nothing');
+SELECT is((SELECT count(*)::integer FROM dim.dim_equipe WHERE equipe_id = 'TZ' OR length(equipe_id) > 200), 0,
+          'a rejected row infers nothing');
 SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected
                     FROM audit.etl_run_entity WHERE run_id = 930001 AND entity = 'dim_vendedor'$$,
-                  $$VALUES (5::bigint, 3::bigint, 1::bigint, 0::bigint, 1::bigint)$$,
-                  'audit: 5 read = 3 inserted + 1 updated + 1 rejected');
+                  $$VALUES (7::bigint, 3::bigint, 1::bigint, 0::bigint, 3::bigint)$$,
+                  'audit: 7 read = 3 inserted + 1 updated + 3 rejected');
 SELECT set_eq($$SELECT natural_key, rule FROM audit.rejected_rows WHERE run_id = 930001 AND entity = 'dim_vendedor'$$,
-              $$VALUES (NULL, 'null_key')$$, 'the null key is rejected');
+              $$VALUES (NULL, 'null_key'), ('V4', 'date_out_of_range'), ('V5', 'key_too_long')$$,
+              'the null key, an infinite hiring date and an over-long team id are rejected');
 SELECT is((SELECT watermark FROM ctl.etl_control WHERE entity = 'dim_vendedor'), '2024-03-01 12:00-03'::timestamptz,
           'watermark advanced');
 
@@ -45,18 +49,24 @@ CREATE TEMP TABLE before_rerun AS SELECT * FROM dim.dim_vendedor;
 CALL etl.load_dim_vendedor(930002, '2024-03-01 12:00-03');
 SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged, rows_rejected
                     FROM audit.etl_run_entity WHERE run_id = 930002 AND entity = 'dim_vendedor'$$,
-                  $$VALUES (0::bigint, 0::bigint, 4::bigint, 1::bigint)$$, 'rerun: nothing inserted or updated');
+                  $$VALUES (0::bigint, 0::bigint, 7::bigint, 0::bigint)$$,
+                  'rerun: nothing inserted, updated or rejected anew');
+SELECT is((SELECT count(*)::integer FROM audit.rejected_rows WHERE entity = 'dim_vendedor'), 3,
+          'rerun: each reject is recorded once');
 SELECT set_eq($$SELECT * FROM dim.dim_vendedor$$, $$SELECT * FROM before_rerun$$, 'rerun: the dimension is unchanged');
 
--- update: Caio joins T1 and moves; Ana unchanged
+-- update: Caio joins T1 and moves; Ana unchanged; Duda's hiring date fixed at the source
 TRUNCATE stg.sellers;
 INSERT INTO stg.sellers VALUES ('V3', 'Caio', 'T1', 'Natal', 'RN', NULL, '2024-03-02 10:00-03'),
-                               ('V1', 'Ana', 'T1', 'Porto Alegre', 'RS', '2020-01-02', '2024-03-02 10:00-03');
+                               ('V1', 'Ana', 'T1', 'Porto Alegre', 'RS', '2020-01-02', '2024-03-02 10:00-03'),
+                               ('V4', 'Duda', 'T1', 'Natal', 'RN', '2022-02-01', '2024-03-02 10:00-03');
 CALL etl.load_dim_vendedor(930003, '2024-03-02 12:00-03');
 SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchanged FROM audit.etl_run_entity
                     WHERE run_id = 930003 AND entity = 'dim_vendedor'$$,
-                  $$VALUES (2::bigint, 1::bigint, 0::bigint, 1::bigint)$$,
-                  'team change: one version inserted, the unchanged seller untouched');
+                  $$VALUES (3::bigint, 2::bigint, 0::bigint, 1::bigint)$$,
+                  'team change: one version inserted, the fixed seller inserted, the unchanged seller untouched');
+SELECT results_eq($$SELECT r.natural_key, x.run_id FROM audit.rejeicoes_resolvidas x JOIN audit.rejected_rows r USING (rejected_id)$$,
+                  $$VALUES ('V4', 930003::bigint)$$, 'the fixed seller''s reject is resolved, the others stay open');
 SELECT results_eq($$SELECT v.versao, v.cidade, e.equipe_id, v.valido_de, v.valido_ate, v.eh_atual FROM dim.dim_vendedor v
                     JOIN dim.dim_equipe e ON e.equipe_sk = v.equipe_sk WHERE v.vendedor_id = 'V3' ORDER BY v.versao$$,
                   $$VALUES (1, 'Natal', '-1', '-infinity'::date, '2024-03-02'::date, false),

@@ -1,6 +1,7 @@
 -- etl.load_fact_descontos: rows derived from the loaded fact_vendas lines with a discount, lines
 -- rejected by fact_vendas skipped (not logged twice), audit conservation, rerun no-op,
--- update / insert / delete when a discount changes, appears or goes to 0, bad input.
+-- update / insert / delete when a discount changes, appears or goes to 0, bad input. The lines name
+-- their customer, product and seller (a NULL one is rejected by fact_vendas: null_customer...).
 BEGIN;
 SELECT plan(13);
 
@@ -13,10 +14,10 @@ TRUNCATE stg.order_lines, stg.deleted_rows;
 INSERT INTO stg.order_lines (order_item_id, order_id, line_number, product_id, seller_id, customer_id, status, ordered_at,
                              discount_id, quantity, unit_price, unit_cost, discount_amount, freight_value,
                              returned_quantity, returned_at, order_found, updated_at) VALUES
-    ('I1', 'O1', 1, NULL, NULL, NULL, 'delivered', '2024-03-04 12:00+00', 'D1', 2, 50.00, 20.00, 10.00, 0, 0, NULL, true, '2024-03-05 10:00-03'),
-    ('I2', 'O1', 2, NULL, NULL, NULL, 'delivered', '2024-03-04 12:00+00', 'D1', 1, 30.00, NULL,   0.00, 0, 0, NULL, true, '2024-03-05 10:00-03'),
-    ('I3', 'O2', 1, NULL, NULL, NULL, 'canceled',  '2024-03-04 12:00+00', NULL, 1, 20.00, 8.00,   5.00, 0, 0, NULL, true, '2024-03-05 10:00-03'),
-    ('I4', 'O3', 1, NULL, NULL, NULL, 'delivered', '2024-03-04 12:00+00', 'D1', 0, 20.00, 8.00,   3.00, 0, 0, NULL, true, '2024-03-05 10:00-03');
+    ('I1', 'O1', 1, 'P1', 'V1', 'C1', 'delivered', '2024-03-04 12:00+00', 'D1', 2, 50.00, 20.00, 10.00, 0, 0, NULL, true, '2024-03-05 10:00-03'),
+    ('I2', 'O1', 2, 'P1', 'V1', 'C1', 'delivered', '2024-03-04 12:00+00', 'D1', 1, 30.00, NULL,   0.00, 0, 0, NULL, true, '2024-03-05 10:00-03'),
+    ('I3', 'O2', 1, 'P1', 'V1', 'C1', 'canceled',  '2024-03-04 12:00+00', NULL, 1, 20.00, 8.00,   5.00, 0, 0, NULL, true, '2024-03-05 10:00-03'),
+    ('I4', 'O3', 1, 'P1', 'V1', 'C1', 'delivered', '2024-03-04 12:00+00', 'D1', 0, 20.00, 8.00,   3.00, 0, 0, NULL, true, '2024-03-05 10:00-03');
 CALL etl.load_fact_vendas(980001, '2024-03-05 12:00-03');
 CALL etl.load_fact_descontos(980001, '2024-03-05 12:00-03');
 
@@ -52,9 +53,9 @@ TRUNCATE stg.order_lines;
 INSERT INTO stg.order_lines (order_item_id, order_id, line_number, product_id, seller_id, customer_id, status, ordered_at,
                              discount_id, quantity, unit_price, unit_cost, discount_amount, freight_value,
                              returned_quantity, returned_at, order_found, updated_at) VALUES
-    ('I1', 'O1', 1, NULL, NULL, NULL, 'delivered', '2024-03-04 12:00+00', 'D1', 2, 50.00, 20.00, 20.00, 0, 0, NULL, true, '2024-03-06 10:00-03'),
-    ('I2', 'O1', 2, NULL, NULL, NULL, 'delivered', '2024-03-04 12:00+00', 'D1', 1, 30.00, NULL,   4.00, 0, 0, NULL, true, '2024-03-06 10:00-03'),
-    ('I3', 'O2', 1, NULL, NULL, NULL, 'canceled',  '2024-03-04 12:00+00', NULL, 1, 20.00, 8.00,   0.00, 0, 0, NULL, true, '2024-03-06 10:00-03');
+    ('I1', 'O1', 1, 'P1', 'V1', 'C1', 'delivered', '2024-03-04 12:00+00', 'D1', 2, 50.00, 20.00, 20.00, 0, 0, NULL, true, '2024-03-06 10:00-03'),
+    ('I2', 'O1', 2, 'P1', 'V1', 'C1', 'delivered', '2024-03-04 12:00+00', 'D1', 1, 30.00, NULL,   4.00, 0, 0, NULL, true, '2024-03-06 10:00-03'),
+    ('I3', 'O2', 1, 'P1', 'V1', 'C1', 'canceled',  '2024-03-04 12:00+00', NULL, 1, 20.00, 8.00,   0.00, 0, 0, NULL, true, '2024-03-06 10:00-03');
 CALL etl.load_fact_vendas(980003, '2024-03-06 12:00-03');
 CALL etl.load_fact_descontos(980003, '2024-03-06 12:00-03');
 SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_deleted, rows_unchanged, rows_rejected

@@ -3,12 +3,12 @@
 -- who may read them, and the refresh procedure's shape. A deliberate change to a view's
 -- columns must change this file too (and be announced to the readers of the view).
 BEGIN;
-SELECT plan(52);
+SELECT plan(55);
 
 SELECT results_eq(
     $$SELECT c.relname::text COLLATE "default", c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'mart' AND c.relkind IN ('r', 'v', 'm', 'p') ORDER BY 1$$,
-    $$VALUES ('agg_descontos_diarios', 'r'), ('agg_metas_mensais', 'r'), ('agg_pedidos_diarios', 'r'), ('agg_vendas_diarias', 'r'), ('agg_vendas_mensais_categoria', 'r'), ('agg_vendas_mensais_vendedor', 'r'), ('vw_atualizacao', 'v'), ('vw_descontos_campanhas', 'v'), ('vw_descontos_diarios', 'v'), ('vw_devolucoes', 'v'), ('vw_metas_atingimento', 'v'), ('vw_monitor_etl', 'v'), ('vw_opcoes_filtro', 'v'), ('vw_pedidos_diarios', 'v'), ('vw_vendas', 'v'), ('vw_vendas_diarias', 'v'), ('vw_verificacoes_qualidade', 'v'), ('vw_versao_warehouse', 'v')$$,
+    $$VALUES ('agg_descontos_diarios', 'r'), ('agg_metas_mensais', 'r'), ('agg_pedidos_diarios', 'r'), ('agg_vendas_diarias', 'r'), ('agg_vendas_mensais_categoria', 'r'), ('agg_vendas_mensais_vendedor', 'r'), ('vw_atualizacao', 'v'), ('vw_descontos_campanhas', 'v'), ('vw_descontos_diarios', 'v'), ('vw_devolucoes', 'v'), ('vw_metas_atingimento', 'v'), ('vw_monitor_etl', 'v'), ('vw_opcoes_filtro', 'v'), ('vw_pedidos_diarios', 'v'), ('vw_rejeicoes_abertas', 'v'), ('vw_vendas', 'v'), ('vw_vendas_diarias', 'v'), ('vw_verificacoes_qualidade', 'v'), ('vw_versao_warehouse', 'v')$$,
     'mart holds exactly the published tables and views');
 
 SELECT results_eq(
@@ -408,6 +408,16 @@ SELECT table_privs_are('mart', 'agg_descontos_diarios', 'etl_writer', ARRAY['DEL
                        'etl_writer may rewrite days of mart.agg_descontos_diarios');
 SELECT ok(NOT has_table_privilege('bi_reader', 'audit.rejected_rows', 'SELECT'),
           'bi_reader cannot read audit.rejected_rows (raw rows)');
+SELECT results_eq(
+    $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+      WHERE a.attrelid = 'mart.vw_rejeicoes_abertas'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum$$,
+    $$VALUES ('entidade', 'text'), ('regra', 'text'), ('linhas', 'bigint'),
+             ('primeira_em', 'timestamp with time zone'), ('ultima_em', 'timestamp with time zone')$$,
+    'mart.vw_rejeicoes_abertas: counts and dates by entity and rule, no row content');
+SELECT table_privs_are('mart', 'vw_rejeicoes_abertas', 'bi_reader', ARRAY['SELECT'],
+                       'bi_reader only reads mart.vw_rejeicoes_abertas');
+SELECT ok(NOT has_table_privilege('bi_reader', 'audit.vw_rejeicoes_abertas', 'SELECT'),
+          'bi_reader cannot read audit.vw_rejeicoes_abertas (raw rows)');
 SELECT has_function('etl', 'refresh_agg_vendas_diarias', ARRAY['bigint', 'date', 'date'],
                      'etl.refresh_agg_vendas_diarias(bigint, date, date) exists');
 SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'etl.refresh_agg_vendas_diarias(bigint, date, date)'::regprocedure),
