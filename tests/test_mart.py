@@ -446,7 +446,8 @@ MART_OBJECTS = ["mart.vw_vendas", "mart.vw_vendas_diarias", "mart.vw_pedidos_dia
                 "mart.vw_verificacoes_qualidade", "mart.vw_opcoes_filtro",  # added by the dashboards branch (Monitor ETL: failed checks)
                 "mart.agg_vendas_mensais_categoria", "mart.agg_vendas_mensais_vendedor",  # V042
                 "mart.agg_descontos_diarios", "mart.vw_descontos_diarios",  # V043
-                "mart.agg_metas_mensais"]  # V070
+                "mart.agg_metas_mensais",  # V070
+                "mart.vw_anomalias_kpi"]  # V156: KPI anomalies
 
 
 def test_bi_reader_selects_every_mart_object_and_not_audit(template_dbs):
