@@ -84,7 +84,9 @@ def atualizar(search, grao="dia"):
         return (c.atualizado, aviso,
                 f"Período: {contexto.descricao_periodo(f)} · comparado a {contexto.descricao_periodo(f.periodo_anterior())}",
                 *valores, *(v[0] for v in variacoes), *(v[1] for v in variacoes),
-                figures.tendencia(serie, grao), *(figures.barras(quebras[d]) for d, _ in QUEBRAS), tabela)
+                figures.com_anomalias(figures.tendencia(serie, grao), serie,
+                                      queries.anomalias_tendencia(f) if grao_ok == "dia" else None),
+                *(figures.barras(quebras[d]) for d, _ in QUEBRAS), tabela)
     except Exception:  # last resort: a message, never a stack trace in the page
         log.exception("vendas: callback failed")
         return saida_vazia(no_update, "Não foi possível montar a página. Tente novamente.")
