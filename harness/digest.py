@@ -7,11 +7,11 @@ and mart.vendas_periodo_vendedor up to the day), the KPI anomalies of the week
 (mart.vw_anomalias_kpi), the data status in one line (mart.vw_atualizacao and
 mart.vw_verificacoes_qualidade) and a chart of the last 30 days' revenue.
 
-The chart is a PNG drawn by matplotlib with its Agg backend: a pure raster library in the wheel,
-with its own fonts, that needs no display, no browser and no network, and draws in milliseconds.
-Plotly's image export (kaleido) drives a headless Chromium instead: a browser process per export,
-and a browser to download or to find on the machine, which a scheduled job on a server should not
-depend on (docs/runbook.md, "Resumo diário").
+The chart is a PNG drawn by matplotlib with its Agg backend: a raster library in the wheel, with
+its own fonts, that needs no display, no browser and no network. Plotly's image export (kaleido)
+drives a headless Chromium instead: it works offline only where a Chromium is installed (Debian's
+here), starts a browser for every export, and would make the scheduled job depend on a browser
+on the server (figures in docs/benchmarks.md).
 
 Sent through apprise (the alert library): an HTML body with the chart as a file attachment; for
 e-mail (mailto://, mailtos://) the attachment is embedded inline (apprise's `inline=yes`, added to
@@ -204,8 +204,8 @@ TEMPLATE = """<!DOCTYPE html>
 <table id="kpis" style="border-collapse: collapse;" cellpadding="6">
 <tr style="background: #f2f5f8;"><th align="left">Indicador</th><th align="right">{{ dia_curto }}</th>
 <th align="right">{{ semana_antes_curto }}</th><th align="right">Variação</th></tr>
-{% for k in kpis %}<tr><td>{{ k.rotulo }}</td><td align="right">{{ k.hoje }}</td><td align="right">{{ k.antes }}</td>
-<td align="right">{{ k.variacao }}</td></tr>
+{% for k in kpis %}<tr><td>{{ k.rotulo }}</td><td align="right" style="white-space: nowrap;">{{ k.hoje }}</td><td align="right" style="white-space: nowrap;">{{ k.antes }}</td>
+<td align="right" style="white-space: nowrap;">{{ k.variacao }}</td></tr>
 {% endfor %}</table>
 
 <h2 style="font-size: 16px;">Meta do mês: {{ mes }}</h2>
@@ -216,8 +216,8 @@ TEMPLATE = """<!DOCTYPE html>
 {% if lista %}<table id="{{ ident }}" style="border-collapse: collapse;" cellpadding="4">
 <tr style="background: #f2f5f8;"><th align="left">Vendedor</th><th align="left">Equipe</th><th align="right">Meta</th>
 <th align="right">Realizado</th><th align="right">Atingimento</th><th align="right">Em relação ao ritmo</th></tr>
-{% for s in lista %}<tr><td>{{ s.nome }}</td><td>{{ s.equipe }}</td><td align="right">{{ s.meta }}</td>
-<td align="right">{{ s.realizado }}</td><td align="right">{{ s.atingimento }}</td><td align="right">{{ s.vs_ritmo }}</td></tr>
+{% for s in lista %}<tr><td>{{ s.nome }}</td><td>{{ s.equipe }}</td><td align="right" style="white-space: nowrap;">{{ s.meta }}</td>
+<td align="right" style="white-space: nowrap;">{{ s.realizado }}</td><td align="right" style="white-space: nowrap;">{{ s.atingimento }}</td><td align="right" style="white-space: nowrap;">{{ s.vs_ritmo }}</td></tr>
 {% endfor %}</table>{% else %}<p>Nenhum vendedor com meta neste mês.</p>{% endif %}
 {% endfor %}
 
@@ -260,6 +260,10 @@ def _change(now, before) -> str:
     return fmt.variacao((Decimal(now) - Decimal(before)) * 100 / abs(Decimal(before)))
 
 
+LAST_RUN = {"failed": "a última execução falhou", "blocked": "a última execução foi bloqueada pelas verificações",
+            "running": "há uma execução em andamento", "stale": "a última execução foi interrompida"}
+
+
 def status_line(d: Digest) -> str:
     fmt = _fmt()
     s = d.status
@@ -269,7 +273,7 @@ def status_line(d: Digest) -> str:
              "última carga com sucesso " + (fmt.data_hora(last.astimezone(TIMEZONE)) if last else "nenhuma"),
              f"{warnings} aviso{'s' if warnings != 1 else ''} de qualidade em aberto"]
     if s["status_ultima_execucao"] not in (None, "succeeded"):
-        parts.append(f"a última execução terminou como {s['status_ultima_execucao']}")
+        parts.append(LAST_RUN.get(s["status_ultima_execucao"], f"última execução: {s['status_ultima_execucao']}"))
     return "Situação dos dados: " + " · ".join(parts) + "."
 
 
