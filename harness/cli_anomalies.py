@@ -41,7 +41,7 @@ def anomalies(
     rows = run(anomalies_mod.list_anomalies, first, last)
     from dashboards import formatting as fmt
 
-    out.print(f"KPI anomalies {first:%Y-%m-%d} .. {last:%Y-%m-%d}: observed vs expected (median of the weekday)",
+    out.print(f"KPI anomalies {first:%Y-%m-%d} .. {last:%Y-%m-%d} (observed vs expected)",
               highlight=False)
     for r in rows:
         if r["esperada"]:
