@@ -2,7 +2,7 @@
 -- of the same weekday of the previous 8 weeks, thresholds, minimum volume, whole shop and region, peaks
 -- skipped in the baseline and flagged as expected, rerun no-op, undone anomalies, the view, bad input.
 BEGIN;
-SELECT plan(20);
+SELECT plan(21);
 
 SELECT is_procedure('etl', 'detectar_anomalias_kpi', 'etl.detectar_anomalias_kpi exists');
 
@@ -106,6 +106,10 @@ SELECT results_eq($$SELECT dias, novas, desfeitas FROM saida WHERE run_id = 9902
 SELECT is((SELECT count(*)::integer FROM dq.anomalia_kpi WHERE desfeita_run_id = 990204), 4, 'undone rows are kept');
 SELECT is_empty($$SELECT 1 FROM mart.vw_anomalias_kpi$$, 'the view shows no undone anomaly');
 SELECT is_empty($$SELECT 1 FROM ctl.anomalia_dia_pendente$$, 'no day left pending');
+DELETE FROM mart.agg_pedidos_diarios a USING dim.dim_regiao r
+WHERE r.regiao_sk = a.regiao_sk AND r.regiao_id = 'R2' AND a.data = '2025-10-06';
+SELECT set_eq($$SELECT data FROM ctl.anomalia_dia_pendente$$, $$VALUES ('2025-10-06'::date)$$,
+              'a day x region row deleted (no sale left) marks its day too');
 
 SELECT throws_ok($$CALL etl.detectar_anomalias_kpi(990204, '{"baseline_weeks": 8}'::jsonb, NULL, NULL, NULL, NULL)$$,
                  '22023', NULL, 'an incomplete configuration is refused');
