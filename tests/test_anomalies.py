@@ -323,7 +323,8 @@ class _Mail(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.stack: list[str | None] = []
+        self.stack: list[str | None] = []                   # id in force, per open element
+        self.tags: list[str] = []                           # open elements
         self.parts: list[tuple[str | None, str, str]] = []   # (id, tag, text)
         self.alt = None
 
@@ -335,7 +336,7 @@ class _Mail(HTMLParser):
         if tag in ("br", "meta"):
             return
         self.stack.append(attrs.get("id") or (self.stack[-1] if self.stack else None))
-        self.tags = getattr(self, "tags", []) + [tag]
+        self.tags.append(tag)
 
     def handle_endtag(self, tag):
         if tag not in ("img", "br", "meta") and self.stack:
