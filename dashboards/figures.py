@@ -260,3 +260,39 @@ def linhas_entidades(df: pd.DataFrame) -> dict:
                                   ("linhas_inalteradas", "inalteradas", "#c9d6e3"),
                                   ("linhas_rejeitadas", "rejeitadas", VERMELHO))
     ], barmode="stack")
+
+
+def com_anomalias(figura: dict, serie: pd.DataFrame | None, anomalias: pd.DataFrame | None) -> dict:
+    """The daily trend with its days of KPI anomalies marked (red: unexpected; grey: expected by the
+    calendar), the hover saying observed vs expected for each KPI of the day. Anything else as it came."""
+    if anomalias is None or not isinstance(anomalias, pd.DataFrame) or anomalias.empty \
+            or serie is None or serie.empty or not figura.get("data"):
+        return figura
+    from harness.anomalies import value_text
+
+    receita = {pd.Timestamp(p): float(r) for p, r in zip(serie["periodo"], serie["receita"])}
+    dias, ys, textos, cores = [], [], [], []
+    for dia, grupo in anomalias.groupby("data", sort=True):
+        x = pd.Timestamp(dia)
+        if x not in receita:
+            continue
+        linhas = [f"<b>Anomalia em {fmt.data(dia)}</b>"]
+        for a in grupo.itertuples(index=False):
+            variacao = f" ({fmt.variacao(a.variacao_pct)})" if a.variacao_pct is not None and not pd.isna(a.variacao_pct) else ""
+            linhas.append(f"{a.kpi_rotulo}: observado {value_text(a.kpi, a.observado)}, "
+                          f"esperado {value_text(a.kpi, a.esperado)}{variacao}")
+        esperada = bool(grupo["esperada"].all())
+        if esperada:
+            linhas.append(f"esperada pelo calendário: {grupo['motivo_esperado'].iloc[0]}")
+        dias.append(x)
+        ys.append(receita[x])
+        textos.append("<br>".join(linhas))
+        cores.append(CINZA if esperada else VERMELHO)
+    if not dias:
+        return figura
+    marcas = dict(type="scatter", x=np.array(dias, dtype="datetime64[ns]"), y=np.array(ys), name="Anomalias de KPI",
+                  mode="markers", marker=dict(size=13, color="rgba(0,0,0,0)", line=dict(width=2.5, color=cores)),
+                  # the day first, as on the trend's points: a click on a mark opens that day's lines
+                  customdata=[[d.date().isoformat(), t] for d, t in zip(dias, textos)],
+                  hovertemplate="%{customdata[1]}<extra></extra>")
+    return {**figura, "data": [*figura["data"], marcas]}

@@ -694,3 +694,29 @@ def linhas_meta_vendedor(vendedor_id: str, mes: date) -> pd.DataFrame | Indispon
     inicio = mes.replace(day=1)
     fim = (inicio + pd.offsets.MonthEnd(0)).date()
     return linhas_detalhe(Filtros(de=inicio, ate=fim, vendedor=(vendedor_id,)))
+
+
+# ------------------------------------------------------------------ KPI anomalies
+_ANOMALIAS = """
+    SELECT data, nome_dia_semana, escopo, regiao_id, escopo_nome, kpi, kpi_rotulo, observado, esperado,
+           variacao_pct, esperada, motivo_esperado, alertada_em
+    FROM mart.vw_anomalias_kpi
+    WHERE data BETWEEN %(de)s AND %(ate)s
+      AND (%(escopo)s::text IS NULL OR escopo = %(escopo)s::text)
+      AND (%(regiao)s::text IS NULL OR regiao_id = %(regiao)s::text)
+    ORDER BY data DESC, escopo <> 'loja', escopo_nome, kpi"""
+
+
+def anomalias(de: date, ate: date) -> pd.DataFrame | Indisponivel:
+    """Every KPI anomaly (whole shop and regions) between two days, newest first (Monitor page)."""
+    return _linhas(_ANOMALIAS, {"de": de, "ate": ate, "escopo": None, "regiao": None})
+
+
+def anomalias_tendencia(f: Filtros) -> pd.DataFrame | Indisponivel | None:
+    """The anomalies of the series the Vendas trend draws: the whole shop's without filters, one region's
+    with exactly that region; None when the trend is of something anomalies are not computed for (several
+    regions, a category, team or seller)."""
+    if _fino(f) or len(set(f.regiao)) > 1:
+        return None
+    regiao = f.regiao[0] if f.regiao else None
+    return _linhas(_ANOMALIAS, {"de": f.de, "ate": f.ate, "escopo": "regiao" if regiao else "loja", "regiao": regiao})

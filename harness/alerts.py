@@ -23,6 +23,7 @@ RUNBOOK_SECTIONS = {
     "sla_breach": "#sla-nao-cumprido",
     "run_missing": "#sla-nao-cumprido",
     "database_down": "#banco-fora-do-ar-ou-inacessivel",
+    "kpi_anomaly": "#anomalia-de-kpi",
 }
 
 
@@ -30,8 +31,9 @@ def alert_urls() -> list[str]:
     return [u for u in os.environ.get("HARNESS_ALERT_URLS", "").split() if u]
 
 
-def send(title: str, body: str) -> bool:
-    """Send to every configured channel; True when at least one accepted it."""
+def send(title: str, body: str, severity: str | None = None) -> bool:
+    """Send to every configured channel; True when at least one accepted it. severity: an apprise
+    notify type ('warning' for KPI anomalies); None keeps apprise's default."""
     urls = alert_urls()
     log = logs.get_logger()
     if not urls:
@@ -42,7 +44,7 @@ def send(title: str, body: str) -> bool:
     app = apprise.Apprise()
     for url in urls:
         app.add(url)
-    ok = bool(app.notify(title=title, body=body))
+    ok = bool(app.notify(title=title, body=body, **({"notify_type": severity} if severity else {})))
     log.info("alert_sent" if ok else "alert_failed", title=title, channels=len(urls))
     return ok
 
@@ -60,7 +62,7 @@ def _body(kind: str, summary: str, run_id: int | None, step: str | None, error: 
 
 
 def open_incident(kind: str, key: str, summary: str, run_id: int | None = None,
-                  step: str | None = None, error: str | None = None) -> bool:
+                  step: str | None = None, error: str | None = None, severity: str | None = None) -> bool:
     """Record an incident; alert only if it was not already open. Returns whether an alert went out."""
     title = f"[warehouse] {summary}"
     body = _body(kind, summary, run_id, step, error)
@@ -80,11 +82,11 @@ def open_incident(kind: str, key: str, summary: str, run_id: int | None = None,
                 notified = False
             if notified:
                 return False
-            sent = send(title, body)
+            sent = send(title, body, severity)
             conn.execute("UPDATE audit.alert_incident SET notified = %s WHERE incident_key = %s", (sent, key))
             return sent
     except (psycopg.Error, DatabaseUnavailable):  # the warehouse is down: alert without deduplication
-        return send(title, body + "\n(o warehouse não respondeu: alerta enviado sem deduplicação)")
+        return send(title, body + "\n(o warehouse não respondeu: alerta enviado sem deduplicação)", severity)
 
 
 def close_incidents(kinds: tuple[str, ...], run_id: int | None = None) -> list[str]:

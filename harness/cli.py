@@ -38,6 +38,10 @@ app.add_typer(docs_app, name="docs")
 from harness.cli_bench import bench  # noqa: E402
 
 app.command()(bench)
+from harness.cli_anomalies import anomalies, digest  # noqa: E402
+
+app.command()(anomalies)
+app.command()(digest)
 
 
 Database = Annotated[str, typer.Option("--database", "-d", help="dw (warehouse), oltp (shop) or postgres.")]

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import psycopg
 
-from harness import db, extract, logs, quality, runs
+from harness import anomalies, db, extract, logs, quality, runs
 from harness.steps import (AGGREGATE_REFRESH, ENTITIES, GOALS_REFRESH, GOALS_REFRESH_AFTER, GROUP_REFRESH, Entity,
                            entity as entity_by_name)
 
@@ -296,6 +296,7 @@ def load_daily(business_date: date | None = None, trigger: str = "manual",
                             {"overlap_minutes": overlap_minutes()}) as run:
         _run_entities(run, list(ENTITIES), None, progress)
         checks = _quality_gate(run, progress)
+        anomalies.after_gate(run, progress)   # KPI anomalies of the changed days, once the gate passed
     summary = _summary(run.run_id, started)
     summary.checks = checks
     return summary

@@ -74,11 +74,33 @@ class Source:
 
 
 @dataclass(frozen=True)
+class AnomalyKpi:
+    name: str                         # a metric of the catalog, one of ANOMALY_KPIS
+    z_threshold: float
+    min_change_pct: float | None      # smallest deviation, % of the expected value ...
+    min_difference: float | None      # ... or in the metric's unit (exactly one of the two)
+    min_orders: float | None = None   # this KPI's minimum volume (None: the section's)
+
+
+@dataclass(frozen=True)
+class Anomalies:
+    """The `anomalies` section: KPI anomaly detection (harness/anomalies.py)."""
+    description: str
+    baseline_weeks: int
+    search_weeks: int
+    min_history: int
+    min_orders: float
+    alert_days: int
+    kpis: tuple[AnomalyKpi, ...]
+
+
+@dataclass(frozen=True)
 class Catalog:
     version: int
     rules: list[dict[str, str]]
     sources: dict[str, Source]
     metrics: list[Metric] = field(default_factory=list)
+    anomalies: Anomalies | None = None
 
     def metric(self, name: str) -> Metric:
         for m in self.metrics:
@@ -89,6 +111,60 @@ class Catalog:
     @property
     def names(self) -> list[str]:
         return [m.name for m in self.metrics]
+
+
+# the KPIs etl.detectar_anomalias_kpi can compute from the day x region aggregate
+ANOMALY_KPIS = ("receita_liquida", "pedidos", "ticket_medio", "margem_percentual")
+ANOMALY_INTEGERS = ("baseline_weeks", "search_weeks", "min_history", "alert_days")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def validate_anomalies(section: Any, metric_names: set[str]) -> list[str]:
+    """Every problem of the `anomalies` section (empty list: valid)."""
+    if not isinstance(section, dict):
+        return ["anomalies must be a mapping"]
+    problems = []
+    known = {"description", "min_orders", "kpis", *ANOMALY_INTEGERS}
+    problems += [f"anomalies: unknown key {k!r}" for k in section if k not in known]
+    problems += [f"anomalies: missing {k!r}" for k in sorted(known) if k not in section]
+    for key in ANOMALY_INTEGERS:
+        if key in section and (not isinstance(section[key], int) or isinstance(section[key], bool) or section[key] < 1):
+            problems.append(f"anomalies: {key} must be a whole number >= 1")
+    if "min_orders" in section and (not _number(section["min_orders"]) or section["min_orders"] < 0):
+        problems.append("anomalies: min_orders must be a number >= 0")
+    weeks, search, history = (section.get(k) for k in ("baseline_weeks", "search_weeks", "min_history"))
+    if all(isinstance(v, int) for v in (weeks, search, history)):
+        if search < weeks:
+            problems.append("anomalies: search_weeks must be >= baseline_weeks")
+        if history > weeks:
+            problems.append("anomalies: min_history must be <= baseline_weeks")
+    kpis = section.get("kpis")
+    if not isinstance(kpis, dict) or not kpis:
+        return problems + ["anomalies: kpis must be a non-empty mapping"]
+    for name, cfg in kpis.items():
+        where = f"anomalies: kpi {name!r}"
+        if name not in ANOMALY_KPIS:
+            problems.append(f"{where} is not one of {', '.join(ANOMALY_KPIS)}")
+        elif name not in metric_names:
+            problems.append(f"{where} is not a metric of the catalog")
+        if not isinstance(cfg, dict):
+            problems.append(f"{where} must be a mapping")
+            continue
+        problems += [f"{where}: unknown key {k!r}" for k in cfg
+                     if k not in ("z_threshold", "min_change_pct", "min_difference", "min_orders")]
+        if "min_orders" in cfg and (not _number(cfg["min_orders"]) or cfg["min_orders"] < 0):
+            problems.append(f"{where}: min_orders must be a number >= 0")
+        if not _number(cfg.get("z_threshold")) or cfg["z_threshold"] <= 0:
+            problems.append(f"{where}: z_threshold must be a number > 0")
+        minimum = [k for k in ("min_change_pct", "min_difference") if k in cfg]
+        if len(minimum) != 1:
+            problems.append(f"{where}: give exactly one of min_change_pct and min_difference")
+        elif not _number(cfg[minimum[0]]) or cfg[minimum[0]] < 0:
+            problems.append(f"{where}: {minimum[0]} must be a number >= 0")
+    return problems
 
 
 def _text(value: Any) -> str:
@@ -173,6 +249,8 @@ def validate(data: Any) -> list[str]:
                 problems.append(f"{where}: {key} divides without NULLIF")
         if m.get("sql_agg") and AGG_SOURCE not in sources:
             problems.append(f"{where}: sql_agg needs source {AGG_SOURCE} declared")
+    if "anomalies" in data:
+        problems += validate_anomalies(data["anomalies"], {str(m.get("name")) for m in metrics if isinstance(m, dict)})
     return problems
 
 
@@ -194,7 +272,15 @@ def load_catalog(path: Path | None = None) -> Catalog:
                       sql_agg=_text(m.get("sql_agg")) or None)
                for m in data["metrics"]]
     rules = [{k: _text(v) for k, v in r.items()} for r in data["rules"]]
-    return Catalog(int(data["version"]), rules, sources, metrics)
+    anomalies = None
+    if "anomalies" in data:
+        a = data["anomalies"]
+        anomalies = Anomalies(_text(a["description"]), a["baseline_weeks"], a["search_weeks"], a["min_history"],
+                              a["min_orders"], a["alert_days"],
+                              tuple(AnomalyKpi(name, cfg["z_threshold"], cfg.get("min_change_pct"), cfg.get("min_difference"),
+                                               cfg.get("min_orders"))
+                                    for name, cfg in a["kpis"].items()))
+    return Catalog(int(data["version"]), rules, sources, metrics, anomalies)
 
 
 # ---------------------------------------------------------------- queries

@@ -54,15 +54,16 @@ def _readable(raw: bytes) -> str:
 
 
 @contextmanager
-def smtp_sink():
-    """Yields (apprise mailto url, received) where received holds the raw messages."""
+def smtp_sink(raw: bool = False):
+    """Yields (apprise mailto url, received) where received holds the messages' subject and text parts
+    (raw=True: the messages as received, bytes, attachments included)."""
     from aiosmtpd.controller import Controller
 
-    received: list[str] = []
+    received: list = []
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
-            received.append(_readable(envelope.content))
+            received.append(envelope.content if raw else _readable(envelope.content))
             return "250 OK"
 
     port = free_port()

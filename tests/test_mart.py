@@ -447,7 +447,8 @@ MART_OBJECTS = ["mart.vw_vendas", "mart.vw_vendas_diarias", "mart.vw_pedidos_dia
                 "mart.agg_vendas_mensais_categoria", "mart.agg_vendas_mensais_vendedor",  # V042
                 "mart.agg_descontos_diarios", "mart.vw_descontos_diarios",  # V043
                 "mart.agg_metas_mensais",  # V070
-                "mart.vw_rejeicoes_abertas"]  # V120: open rejects by rule (Monitor ETL)
+                "mart.vw_rejeicoes_abertas",  # V120: open rejects by rule (Monitor ETL)
+                "mart.vw_anomalias_kpi"]  # V156: KPI anomalies
 
 
 def test_bi_reader_selects_every_mart_object_and_not_audit(template_dbs):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import dash
+import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
 from dashboards import contexto, figures, formatting as fmt, queries, ui
@@ -13,6 +14,7 @@ from dashboards import contexto, figures, formatting as fmt, queries, ui
 dash.register_page(__name__, path="/monitor", name="Monitor ETL", title="Monitor ETL")
 log = logging.getLogger(__name__)
 KPIS = ["status", "dados", "carga", "rejeitadas", "verificacoes"]
+DIAS_ANOMALIAS = 30
 
 
 def layout(**_query):
@@ -36,6 +38,8 @@ def layout(**_query):
                                    dcc.Dropdown(id="monitor-execucao", clearable=False, style={"width": "220px"})]),
                 ui.grafico("monitor-grafico-entidades", 280)]),
         ]),
+        html.Div(className="cartao", style={"marginTop": "12px"}, children=[
+            html.H2(f"Anomalias de KPI nos últimos {DIAS_ANOMALIAS} dias"), html.Div(id="monitor-anomalias")]),
         html.Div(className="cartao", style={"marginTop": "12px"}, children=[
             html.H2("Execuções recentes"),
             ui.grade("monitor-tabela", [
@@ -146,3 +150,35 @@ _csv_da_grade("monitor-rejeicoes", "monitor_rejeicoes_abertas.csv")
 
 dash.callback(Output("monitor-rejeicoes", "rowData"), Output("monitor-rejeicoes-aviso", "children"),
               Input("url", "search"))(rejeicoes)
+
+
+def anomalias(_search=None):
+    """The KPI anomalies of the last DIAS_ANOMALIAS days of data, in words (its own callback). Never raises."""
+    from datetime import timedelta
+
+    from harness.anomalies import sentence
+
+    try:
+        at = queries.atualizacao()
+        if isinstance(at, queries.Indisponivel):
+            return ui.mensagem(at.mensagem)
+        if at["dados_ate"] is None:
+            return html.P("Nenhuma venda carregada ainda.")
+        ate = at["dados_ate"]
+        df = queries.anomalias(ate - timedelta(days=DIAS_ANOMALIAS - 1), ate)
+        if isinstance(df, queries.Indisponivel):
+            return ui.mensagem(df.mensagem)
+        if df.empty:
+            return html.P(f"Nenhuma anomalia de KPI nos últimos {DIAS_ANOMALIAS} dias.")
+        itens = []
+        for row in df.to_dict("records"):
+            situacao = (" (alerta enviado)" if row["alertada_em"] is not None and not pd.isna(row["alertada_em"])
+                        else "" if row["esperada"] else " (sem alerta)")
+            itens.append(html.Li(sentence(row) + situacao, className="anomalia-esperada" if row["esperada"] else "anomalia"))
+        return html.Ul(itens, id="monitor-anomalias-lista")
+    except Exception:
+        log.exception("monitor: anomalies callback failed")
+        return ui.mensagem("Não foi possível listar as anomalias. Tente novamente.")
+
+
+dash.callback(Output("monitor-anomalias", "children"), Input("url", "search"))(anomalias)

@@ -105,7 +105,9 @@ def atualizar(search, grao=None):
                    "região = região do cliente")
         return (c.atualizado, aviso, periodo, c.banner, c.banner_classe,
                 *valores, *(v[0] for v in variacoes), *(v[1] for v in variacoes),
-                figures.tendencia(serie, grao_ok), *(figures.barras(quebras[d], d) for d, _ in QUEBRAS), tabela, grao_ok)
+                figures.com_anomalias(figures.tendencia(serie, grao_ok), serie,
+                                      queries.anomalias_tendencia(f) if grao_ok == "dia" else None),
+                *(figures.barras(quebras[d], d) for d, _ in QUEBRAS), tabela, grao_ok)
     except Exception:  # last resort: a message, never a stack trace in the page
         log.exception("vendas: callback failed")
         return saida_vazia(c, "Não foi possível montar a página. Tente novamente.")

@@ -3,12 +3,12 @@
 -- who may read them, and the refresh procedure's shape. A deliberate change to a view's
 -- columns must change this file too (and be announced to the readers of the view).
 BEGIN;
-SELECT plan(55);
+SELECT plan(57);
 
 SELECT results_eq(
     $$SELECT c.relname::text COLLATE "default", c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'mart' AND c.relkind IN ('r', 'v', 'm', 'p') ORDER BY 1$$,
-    $$VALUES ('agg_descontos_diarios', 'r'), ('agg_metas_mensais', 'r'), ('agg_pedidos_diarios', 'r'), ('agg_vendas_diarias', 'r'), ('agg_vendas_mensais_categoria', 'r'), ('agg_vendas_mensais_vendedor', 'r'), ('vw_atualizacao', 'v'), ('vw_descontos_campanhas', 'v'), ('vw_descontos_diarios', 'v'), ('vw_devolucoes', 'v'), ('vw_metas_atingimento', 'v'), ('vw_monitor_etl', 'v'), ('vw_opcoes_filtro', 'v'), ('vw_pedidos_diarios', 'v'), ('vw_rejeicoes_abertas', 'v'), ('vw_vendas', 'v'), ('vw_vendas_diarias', 'v'), ('vw_verificacoes_qualidade', 'v'), ('vw_versao_warehouse', 'v')$$,
+    $$VALUES ('agg_descontos_diarios', 'r'), ('agg_metas_mensais', 'r'), ('agg_pedidos_diarios', 'r'), ('agg_vendas_diarias', 'r'), ('agg_vendas_mensais_categoria', 'r'), ('agg_vendas_mensais_vendedor', 'r'), ('vw_anomalias_kpi', 'v'), ('vw_atualizacao', 'v'), ('vw_descontos_campanhas', 'v'), ('vw_descontos_diarios', 'v'), ('vw_devolucoes', 'v'), ('vw_metas_atingimento', 'v'), ('vw_monitor_etl', 'v'), ('vw_opcoes_filtro', 'v'), ('vw_pedidos_diarios', 'v'), ('vw_rejeicoes_abertas', 'v'), ('vw_vendas', 'v'), ('vw_vendas_diarias', 'v'), ('vw_verificacoes_qualidade', 'v'), ('vw_versao_warehouse', 'v')$$,
     'mart holds exactly the published tables and views');
 
 SELECT results_eq(
@@ -159,6 +159,19 @@ SELECT ok(has_function_privilege('bi_reader', 'mart.vendas_linhas(date, date)', 
 SELECT ok(has_function_privilege('bi_reader', 'mart.vendas_periodo_categoria(date, date)', 'EXECUTE')
           AND has_function_privilege('bi_reader', 'mart.vendas_periodo_vendedor(date, date)', 'EXECUTE'),
           'bi_reader may call the mart.vendas_periodo_* functions');
+SELECT results_eq(
+    $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+      WHERE a.attrelid = 'mart.vw_anomalias_kpi'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum$$,
+    $$VALUES ('data', 'date'), ('nome_dia_semana', 'text'), ('escopo', 'text'), ('regiao_id', 'text'),
+      ('escopo_nome', 'text'), ('kpi', 'text'), ('kpi_rotulo', 'text'), ('observado', 'numeric'), ('esperado', 'numeric'),
+      ('diferenca', 'numeric'), ('variacao_pct', 'numeric'), ('desvio_robusto', 'numeric'), ('direcao', 'text'),
+      ('dias_base', 'integer'), ('pedidos_base', 'numeric'), ('esperada', 'boolean'), ('motivo_esperado', 'text'),
+      ('alertada_em', 'timestamp with time zone'), ('detectada_em', 'timestamp with time zone'),
+      ('detectada_run_id', 'bigint')$$,
+    'mart.vw_anomalias_kpi: column names, order and types are the published contract');
+SELECT ok(has_table_privilege('bi_reader', 'mart.vw_anomalias_kpi', 'SELECT')
+          AND NOT has_table_privilege('bi_reader', 'dq.anomalia_kpi', 'SELECT'),
+          'bi_reader reads the anomalies through mart.vw_anomalias_kpi only');
 SELECT results_eq(
     $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
       WHERE a.attrelid = 'mart.vw_atualizacao'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum$$,

@@ -110,13 +110,16 @@ def pick(rng: random.Random, cum: list[float]) -> int:
 
 
 def seed(scale: float = 0.01, seed: int = 42, *, end_date: dt.date = DEFAULT_END_DATE, replace: bool = False,
-         progress: Progress | None = None) -> SeedResult:
-    """Generate the whole shop in one transaction; refuse a non-empty shop unless replace."""
+         progress: Progress | None = None, years: int = YEARS) -> SeedResult:
+    """Generate the whole shop in one transaction; refuse a non-empty shop unless replace.
+    years: length of the history (the scale's orders spread over it: fewer years, busier days)."""
     import time
 
+    if not 1 <= years <= 10:
+        raise HarnessError(f"years must be between 1 and 10, got {years}")
     started = time.perf_counter()
     n = sizes(scale)
-    start_date = dt.date(end_date.year - YEARS, end_date.month, end_date.day) + dt.timedelta(days=1)
+    start_date = dt.date(end_date.year - years, end_date.month, end_date.day) + dt.timedelta(days=1)
     result = SeedResult(scale, seed, start_date, end_date)
     rng = random.Random(seed)
     with db.connect("oltp", "owner") as conn:
