@@ -5,7 +5,7 @@
 --   table's CHECK (read = inserted + updated + unchanged + rejected) holds by construction; a
 --   negative remainder means the caller counted wrong and raises internal_error (XX000).
 --   watermark_from / watermark_to in the audit row are the watermark before and after.
--- Source/target: ctl.etl_control (upsert), audit.etl_run_entity (insert).
+-- Source/target: ctl.etl_control (upsert), audit.etl_run_entity (through audit.fn_somar_entidade).
 -- Called by: the etl.load_* procedures, last, in the caller's transaction.
 -- Rerun: a second call for the same (run, entity) (e.g. a reprocess run that loads a period in
 --   several windows) adds its counts to that run's row and moves watermark_to; the CHECK still
@@ -38,19 +38,9 @@ BEGIN
        SET watermark = v_to, last_run_id = p_run_id, updated_at = clock_timestamp()
      WHERE c.entity = p_entity;
 
-    INSERT INTO audit.etl_run_entity AS e (run_id, entity, rows_read, rows_inserted, rows_updated, rows_deleted,
-                                      rows_unchanged, rows_rejected, watermark_from, watermark_to, started_at)
-    VALUES (p_run_id, p_entity, p_rows_read, p_rows_inserted, p_rows_updated, p_rows_deleted,
-            v_unchanged, p_rows_rejected, v_from, v_to, p_started_at)
-    ON CONFLICT (run_id, entity) DO UPDATE
-       SET rows_read      = e.rows_read      + excluded.rows_read,
-           rows_inserted  = e.rows_inserted  + excluded.rows_inserted,
-           rows_updated   = e.rows_updated   + excluded.rows_updated,
-           rows_deleted   = e.rows_deleted   + excluded.rows_deleted,
-           rows_unchanged = e.rows_unchanged + excluded.rows_unchanged,
-           rows_rejected  = e.rows_rejected  + excluded.rows_rejected,
-           watermark_to   = excluded.watermark_to,
-           finished_at    = excluded.finished_at;
+    PERFORM audit.fn_somar_entidade(p_run_id, p_entity, p_started_at, p_rows_read, p_rows_inserted,
+                                    p_rows_updated, p_rows_deleted, v_unchanged, p_rows_rejected,
+                                    p_watermark_from => v_from, p_watermark_to => v_to);
 END
 $$;
 
