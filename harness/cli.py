@@ -103,9 +103,25 @@ def db_psql(ctx: typer.Context, database: Database = "dw", role: Role = "admin")
 
 # ---------------------------------------------------------------- migrate
 @app.command()
-def migrate(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be applied; change nothing.")] = False) -> None:
-    """Create databases and roles, apply new versioned migrations, re-apply changed procedures and views."""
-    report = run(migrate_mod.migrate, dry_run=dry_run)
+def migrate(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be applied; change nothing.")] = False,
+    lock_timeout: Annotated[float, typer.Option(min=0, help="Seconds to wait for another migrate to finish "
+                                                "before giving up with exit code 4.")] = 300,
+    allow_out_of_order: Annotated[bool, typer.Option(
+        "--allow-out-of-order", help="Apply a pending migration numbered below the highest applied one "
+                                     "(a hotfix); refused without this flag.")] = False,
+) -> None:
+    """Create databases and roles, apply new versioned migrations, re-apply changed procedures and views.
+
+    Refuses a history that no longer matches the files (an applied migration missing or renamed,
+    a new one numbered below the highest applied). Exit codes: 0 done, 1 a migration failed,
+    2 history refused, 4 another migrate held the lock for --lock-timeout seconds."""
+    def waiting(message: str) -> None:
+        sys.stderr.write(message + "\n")  # one line, unwrapped: scheduler logs keep it whole
+        sys.stderr.flush()
+
+    report = run(migrate_mod.migrate, dry_run=dry_run, lock_timeout=lock_timeout,
+                 allow_out_of_order=allow_out_of_order, on_wait=waiting)
     verb = "would create" if dry_run else "created"
     for name in report.created_roles:
         out.print(f"{verb} role {name}")
