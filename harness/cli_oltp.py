@@ -61,9 +61,9 @@ def seed_cmd(
 
 @oltp_app.command("advance")
 def advance_cmd(
-    days: Annotated[int, typer.Option(help="How many days to play forward.")] = 1,
+    days: Annotated[int, typer.Option(min=1, help="How many days to play forward.")] = 1,
     date: Annotated[Optional[str], typer.Option(help="First day to play (yyyy-mm-dd); default: the day after the last order.")] = None,
-    bad_rows: Annotated[float, typer.Option("--bad-rows", help="Share of new lines that are wrong for analytics (0-0.5); at least one of each kind when > 0.")] = 0.0,
+    bad_rows: Annotated[float, typer.Option("--bad-rows", min=0, max=0.5, help="Share of new lines that are wrong for analytics (0-0.5); at least one of each kind when > 0.")] = 0.0,
     seed: Annotated[int, typer.Option(help="Random seed (with the day, decides everything the day does).")] = 0,
 ) -> None:
     """Advance the shop by whole days: new customers, products, orders; status changes, price changes, returns,
