@@ -9,8 +9,9 @@ every channel is a row of audit.alert_delivery, so deduplication survives across
 processes and each channel is handled on its own: a channel that failed is retried on the
 next run (the next load-daily or check-sla), the others are not alerted twice, and a
 channel that got the alert gets the "resolvido" too. A failed delivery is logged at
-warning. If the warehouse itself is unreachable the alert is sent to every channel without
-deduplication (better twice than never). Titles, bodies and stored errors are redacted.
+warning. If the incident cannot be recorded (the warehouse is unreachable, or the
+configuration is refused, e.g. a malformed OLTP_URL) the alert is sent to every channel
+without deduplication (better twice than never). Titles, bodies and stored errors are redacted.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 import psycopg
 
 from harness import db, logs
-from harness.errors import ConfigError, DatabaseUnavailable
+from harness.errors import ConfigError, HarnessError
 from harness.redact import redact
 
 RUNBOOK = "docs/runbook.md"
@@ -166,8 +167,9 @@ def open_incident(kind: str, key: str, summary: str, run_id: int | None = None,
             episode, _is_new = conn.execute("SELECT * FROM audit.fn_abrir_incidente(%s, %s, %s, %s, %s, %s)",
                                             (key, kind, run_id, redact(summary), title, body)).fetchone()
             return deliver_pending(conn).get(episode, 0) > 0
-    except (psycopg.Error, DatabaseUnavailable):  # the warehouse is down: alert without deduplication
-        return _send_everywhere(title, body + "\n(o warehouse não respondeu: alerta enviado sem deduplicação)")
+    except (psycopg.Error, HarnessError) as exc:  # no warehouse to record it in: alert without deduplication
+        why = ("configuração inválida" if isinstance(exc, ConfigError) else "o warehouse não respondeu")
+        return _send_everywhere(title, body + f"\n({why}: alerta enviado sem deduplicação)")
 
 
 def close_incidents(kinds: tuple[str, ...], run_id: int | None = None) -> list[str]:

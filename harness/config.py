@@ -67,12 +67,18 @@ def check_connection_string(name: str, value: str) -> None:
         raise ConfigError(f"{name}: the port is not a number")
 
 
+def home_dir() -> Path:
+    """$HARNESS_HOME (default ./.warehouse), without validating the rest of the configuration:
+    the JSON log must work even when a connection string is refused."""
+    return Path(os.environ.get("HARNESS_HOME", ".warehouse")).expanduser().resolve()
+
+
 def load_settings() -> Settings:
     env = os.environ
     for name in ("WAREHOUSE_URL", "OLTP_URL"):
         if env.get(name):
             check_connection_string(name, env[name])
-    home = Path(env.get("HARNESS_HOME", ".warehouse")).expanduser().resolve()
+    home = home_dir()
     passwords = {
         key: env[f"HARNESS_{key.upper()}_PASSWORD"]
         for key in ROLES

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import structlog
 
-from harness.config import load_settings
+from harness.config import home_dir
 from harness.redact import redact_obj
 
 _configured: tuple | None = None
@@ -55,7 +55,7 @@ def redact_processor(_logger, _method, event_dict: dict) -> dict:
 
 def configure() -> None:
     global _configured
-    path = load_settings().log_dir / "harness.jsonl"
+    path = home_dir() / "logs" / "harness.jsonl"   # = Settings.log_dir, without validating URLs
     key = (path, os.environ.get("HARNESS_LOG_STDOUT"))
     if _configured == key:
         return

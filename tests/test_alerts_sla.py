@@ -201,3 +201,21 @@ def test_alert_payloads_and_audit_hold_no_secret(shop, monkeypatch):
     for text in (json.dumps(hooks), audit, logged):
         assert secret not in text and token not in text
     assert "etl:****@" in audit
+
+
+def test_a_refused_configuration_still_alerts_without_the_secret(shop, monkeypatch):
+    """A malformed OLTP_URL: load-daily refuses (exit code 2) and the alert still goes out, naming
+    the variable, without deduplication (the incident cannot be recorded) and without the password."""
+    from harness.errors import ConfigError
+
+    secret = "Rt5-bracket-s3cret"
+    with receivers.webhook_sink() as (url, hooks):
+        monkeypatch.setenv("HARNESS_ALERT_URLS", url)
+        monkeypatch.setenv("OLTP_URL", f"postgresql://etl:{secret}@[bad")
+        with pytest.raises(ConfigError, match="OLTP_URL") as excinfo:
+            jobs.load_daily_job()
+    assert excinfo.value.exit_code == 2 and secret not in str(excinfo.value)
+    assert len(hooks) == 1 and "OLTP_URL" in hooks[0]["message"] and "configuração inválida" in hooks[0]["message"]
+    assert secret not in json.dumps(hooks)
+    monkeypatch.delenv("OLTP_URL")
+    assert dw("SELECT count(*) FROM audit.etl_run") == [(0,)]
