@@ -120,7 +120,10 @@ def _last_run() -> Line:
                            "WHERE command = 'load-daily' ORDER BY run_id DESC LIMIT 1").fetchone()
     if not row:
         return Line("última carga", False, "nenhuma execução de load-daily ainda", "harness load-daily")
-    return Line("última carga", row[1] == "succeeded", f"run {row[0]} {row[1]} em {row[2]:%d/%m/%Y %H:%M}"
+    from harness.sla import sla_settings
+
+    started = row[2].astimezone(sla_settings()[1])  # the SLA's time zone, as the SLA line speaks
+    return Line("última carga", row[1] == "succeeded", f"run {row[0]} {row[1]} em {started:%d/%m/%Y %H:%M}"
                 + (f": {row[3]}" if row[3] else ""), "ver docs/runbook.md#carga-falhou")
 
 
