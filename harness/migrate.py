@@ -17,11 +17,10 @@ Flyway itself needs a JVM). The rules:
   `-- harness:run-as admin` runs as the server's administrator instead (event
   triggers and extensions need it).
 - Concurrent runs serialize on a row lock (`SELECT ... FOR UPDATE`) of ctl.migrate_lock in
-  the warehouse database,
-  taken by dw_owner after the roles and databases exist (their creation tolerates a
-  concurrent creator); bi_reader, with no access to schema ctl, cannot take it. A run
-  that finds it held says so (`on_wait`) and gives up after `lock_timeout` seconds
-  (AlreadyRunning, exit code 4).
+  the warehouse database, taken by dw_owner after the roles and databases exist (their
+  creation tolerates a concurrent creator); bi_reader, with no access to schema ctl,
+  cannot take it. A run that finds it held says so (`on_wait`) and gives up after
+  `lock_timeout` seconds (AlreadyRunning, exit code 4). A dry run takes no lock.
 - Database privileges: the warehouse and shop databases are closed to PUBLIC (etl_writer
   connects to both, bi_reader to the warehouse only), and so are the maintenance
   databases `postgres` and `template1`.

@@ -15,7 +15,7 @@ DECLARE
     v_id bigint;
 BEGIN
     LOCK TABLE audit.alert_event IN SHARE ROW EXCLUSIVE MODE;
-    SELECT e.event, e.episode, e.kind, e.summary INTO v_last FROM audit.alert_event AS e
+    SELECT e.event, e.episode, e.kind INTO v_last FROM audit.alert_event AS e
      WHERE e.incident_key = p_incident_key ORDER BY e.event_id DESC LIMIT 1;
     IF v_last IS NULL OR v_last.event = 'resolvido' THEN
         RETURN NULL;
