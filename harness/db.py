@@ -61,7 +61,10 @@ def _postmaster(settings: Settings):
 
     if not (settings.pgdata / "postmaster.pid").exists():
         return None
-    info = PostmasterInfo.read_from_pgdata(settings.pgdata)
+    try:
+        info = PostmasterInfo.read_from_pgdata(settings.pgdata)
+    except (AssertionError, ValueError, OSError):  # e.g. a standalone backend's (negative pid): no server
+        return None
     return info if info is not None and info.is_running() and info.status == "ready" else None
 
 

@@ -32,7 +32,7 @@ from harness.errors import AlreadyRunning, ConfigError, DatabaseUnavailable, Har
 from harness.paths import database_dir, project_dir
 from harness.redact import redact, redact_obj
 
-TRIGGERS = ("manual", "schedule", "simulate", "test")   # audit.etl_run.trigger accepts these only
+TRIGGERS = ("manual", "schedule", "simulate", "test", "bench")   # audit.etl_run.trigger accepts these only
 
 
 class RunFailed(HarnessError):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -17,10 +19,15 @@ from harness.config import load_settings
 
 @pytest.fixture
 def private_home(tmp_path, monkeypatch):
-    home = tmp_path / "wh"
+    # beside the test server, not under /tmp/pytest-of-<user>: any pytest session that starts on
+    # the machine resets that folder to mode 0700, which the server's own user cannot traverse
+    home = Path(os.environ["HARNESS_HOME"]) / "private" / tmp_path.name   # the test server's home
     monkeypatch.setenv("HARNESS_HOME", str(home))
     yield home
-    db.stop_embedded(load_settings())
+    try:
+        db.stop_embedded(load_settings())
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def harness(*args, env=None):

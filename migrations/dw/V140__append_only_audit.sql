@@ -20,7 +20,7 @@ COMMENT ON COLUMN audit.etl_run.lock_pid IS
     'Processo do servidor (pg_backend_pid) que segura a trava de carga da execução; sem ele, a execução foi abandonada.';
 
 ALTER TABLE audit.etl_run ADD CONSTRAINT etl_run_trigger_conhecido
-    CHECK (trigger IN ('manual', 'schedule', 'simulate', 'test')) NOT VALID;
+    CHECK (trigger IN ('manual', 'schedule', 'simulate', 'test', 'bench')) NOT VALID;
 
 CREATE TABLE audit.etl_run_step (
     run_id      bigint      NOT NULL REFERENCES audit.etl_run (run_id),
