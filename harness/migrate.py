@@ -20,7 +20,9 @@ Flyway itself needs a JVM). The rules:
   the warehouse database, taken by dw_owner after the roles and databases exist (their
   creation tolerates a concurrent creator); bi_reader, with no access to schema ctl,
   cannot take it. A run that finds it held says so (`on_wait`) and gives up after
-  `lock_timeout` seconds (AlreadyRunning, exit code 4). A dry run takes no lock.
+  `lock_timeout` seconds (AlreadyRunning, exit code 4). A dry run takes no lock. A file
+  that waits longer than `lock_timeout` for a lock another session holds (a dashboard's
+  open transaction on a view being replaced) fails, naming the file, instead of hanging.
 - Database privileges: the warehouse and shop databases are closed to PUBLIC (etl_writer
   connects to both, bi_reader to the warehouse only), and so are the maintenance
   databases `postgres` and `template1`.
@@ -165,6 +167,9 @@ def _run_script(conn: psycopg.Connection, script: Script) -> None:
             if diag.statement_position:
                 at = line + stmt.count("\n", 0, int(diag.statement_position) - 1)
             where = f" ({diag.context.strip().splitlines()[0]})" if diag.context else ""
+            if isinstance(err, psycopg.errors.LockNotAvailable):
+                where += (": another session (a dashboard's open transaction, a psql) holds a lock on an object "
+                          "this file changes; nothing was applied, run migrate again when it ends")
             raise MigrationError(
                 f"{script.name}, line {at}: {diag.message_primary or err}{where} [SQLSTATE {err.sqlstate}]"
             ) from err
@@ -248,10 +253,15 @@ def _history(conn: psycopg.Connection) -> tuple[dict[str, str], dict[str, str]]:
     return versioned, repeatable
 
 
-def _apply(script: Script, settings: Settings) -> None:
+def _apply(script: Script, settings: Settings, lock_timeout: float = 0) -> None:
+    """One file in one transaction with its history row; a lock it waits for longer than
+    lock_timeout seconds (0: for ever) fails the file instead of hanging the migrate."""
     role = "admin" if RUN_AS_ADMIN in script.text.split("\n\n", 1)[0] else "owner"
     started = time.perf_counter()
     with db.connect(script.target, role, settings=settings) as conn:
+        if lock_timeout > 0:
+            conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{int(lock_timeout * 1000)}ms")))
+            conn.commit()
         with conn.transaction():
             _run_script(conn, script)
             conn.execute(
@@ -332,7 +342,7 @@ def migrate(dry_run: bool = False, settings: Settings | None = None, scripts: li
     if dry_run:
         for target in ("oltp", "dw"):
             _migrate_target(target, [s for s in scripts if s.target == target], exists[target], settings, report,
-                            allow_out_of_order)
+                            allow_out_of_order, lock_timeout)
         return report
     lock = _take_migrate_lock(settings, lock_timeout, on_wait)
     try:
@@ -341,7 +351,7 @@ def migrate(dry_run: bool = False, settings: Settings | None = None, scripts: li
             set_database_privileges(admin, targets["dw"], None if settings.oltp_url else targets["oltp"])
         for target in ("oltp", "dw"):
             _migrate_target(target, [s for s in scripts if s.target == target], exists[target], settings, report,
-                            allow_out_of_order)
+                            allow_out_of_order, lock_timeout)
     finally:
         lock.close()  # ends the transaction: the lock is released
     return report
@@ -373,7 +383,7 @@ def _check_history(target: str, scripts: list[Script], applied: dict[str, str], 
 
 
 def _migrate_target(target: str, scripts: list[Script], exists: bool, settings: Settings,
-                    report: MigrationReport, allow_out_of_order: bool = False) -> None:
+                    report: MigrationReport, allow_out_of_order: bool = False, lock_timeout: float = 0) -> None:
     versioned, repeatable = ({}, {})
     if exists:
         with db.connect(target, "owner", autocommit=True, settings=settings) as conn:
@@ -396,5 +406,5 @@ def _migrate_target(target: str, scripts: list[Script], exists: bool, settings: 
         if report.dry_run:
             report.pending.append(script)
             continue
-        _apply(script, settings)
+        _apply(script, settings, lock_timeout)
         report.applied.append(script)

@@ -227,3 +227,18 @@ def test_migrate_closes_the_maintenance_databases_to_public(template_dbs):
             "SELECT datname FROM pg_database, aclexplode(coalesce(datacl, acldefault('d', datdba))) a "
             "WHERE datname IN ('postgres', 'template1') AND a.grantee = 0 AND a.privilege_type = 'CONNECT'").fetchall()
     assert open_to_public == []
+
+
+def test_a_readers_open_transaction_fails_the_file_it_blocks_instead_of_hanging(project):
+    """bi_reader (a dashboard) with an open transaction on a view a migrate must replace: the file
+    fails after the lock timeout, naming itself and why; nothing is applied; the next migrate works."""
+    migrate.migrate(scripts=scripts(project))
+    view = project / "database" / "views" / "mart.vw_versao_warehouse.sql"
+    view.write_text(view.read_text() + "\n-- changed\n")
+    with db.connect("dw", "bi") as bi:
+        bi.execute("SELECT * FROM mart.vw_versao_warehouse").fetchall()   # its transaction stays open
+        with pytest.raises(MigrationError, match=r"mart.vw_versao_warehouse.sql, line \d+: .*lock timeout.*"
+                                                 r"another session"):
+            migrate.migrate(scripts=scripts(project), lock_timeout=1)
+    report = migrate.migrate(scripts=scripts(project), lock_timeout=1)
+    assert [s.path.name for s in report.applied] == ["mart.vw_versao_warehouse.sql"]
