@@ -76,10 +76,13 @@ def fresh_dbs(template_dbs, monkeypatch):
 
     tag = f"{_session_tag()}_{next(_counter)}"
     copies = {"dw": f"{tag}_dw", "oltp": f"{tag}_oltp"}
+    from harness.migrate import set_database_privileges
+
     with db.connect("postgres", "admin", autocommit=True) as conn:
         for key, template in zip(("dw", "oltp"), template_dbs):
             conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER dw_owner").format(
                 sql.Identifier(copies[key]), sql.Identifier(template)))
+        set_database_privileges(conn, copies["dw"], copies["oltp"])  # a copy does not inherit them
     monkeypatch.setenv("HARNESS_DW_DB", copies["dw"])
     monkeypatch.setenv("HARNESS_OLTP_DB", copies["oltp"])
     yield copies

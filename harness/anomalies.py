@@ -9,7 +9,7 @@ previous weeks. Thresholds, minimum volume and the method: the `anomalies` secti
 metrics/catalog.yaml, rendered into docs/metricas.md.
 
 Then every unexpected anomaly (not a seasonal peak or holiday) of the latest `alert_days` days of
-sales that has not been alerted yet opens its own incident in audit.alert_incident
+sales that has not been alerted yet opens its own incident in audit.alert_event
 (kind 'kpi_anomaly', key 'kpi_anomaly:<day>:<scope>:<kpi>'), through harness.alerts with warning
 severity: one alert per anomaly, none for a rerun. An alert that no channel accepted is tried
 again by the next run while the day is recent.
@@ -115,7 +115,7 @@ def alert_new(dw: psycopg.Connection, run_id: int, alert_days: int) -> int:
     sent = 0
     for row in (dict(zip(cols, r)) for r in cur.fetchall()):
         key = f"{ALERT_KIND}:{row['data'].isoformat()}:{row['escopo']}:{row['kpi']}"
-        if alerts.open_incident(ALERT_KIND, key, describe(row), run_id, severity="warning"):
+        if alerts.open_incident(ALERT_KIND, key, describe(row), run_id):  # warning: alerts.SEVERITY
             dw.execute("UPDATE dq.anomalia_kpi SET alertada_em = clock_timestamp() WHERE anomalia_id = %s",
                        (row["anomalia_id"],))
             sent += 1

@@ -22,7 +22,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from harness import db, migrate
 from harness.config import load_settings
-from harness.errors import HarnessError
+from harness.errors import ConfigError, HarnessError
 
 DATABASES = ("oltp", "dw")
 
@@ -41,6 +41,10 @@ def _client(program: str, which: str, args: list[str]) -> None:
 def backup(path: Path) -> dict:
     """Write an archive of both databases to `path`; returns its manifest."""
     path = Path(path)
+    if not path.parent.is_dir():
+        raise ConfigError(f"{path.parent}: no such folder (create it first; backup does not guess where archives go)")
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder: give the archive's file name")
     manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "databases": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for which in DATABASES:
@@ -52,7 +56,6 @@ def backup(path: Path) -> dict:
                     "server_version": conn.info.server_version,
                 }
         (Path(tmp) / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(path.suffix + ".partial")
         with tarfile.open(partial, "w") as tar:
             for name in ("manifest.json", "oltp.dump", "dw.dump"):
@@ -61,11 +64,26 @@ def backup(path: Path) -> dict:
     return manifest
 
 
+def _check_archive(path: Path) -> None:
+    """Refuse, before touching the server, a file that is not an archive written by `harness backup`."""
+    try:
+        with tarfile.open(path) as tar:
+            names = set(tar.getnames())
+            manifest = json.loads(tar.extractfile("manifest.json").read()) if "manifest.json" in names else None
+    except (tarfile.TarError, OSError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"{path} is not a harness backup archive ({type(exc).__name__}); "
+                          "give a file written by `harness backup`") from None
+    expected = {"manifest.json", *(f"{w}.dump" for w in DATABASES)}
+    if not expected <= names or not isinstance(manifest, dict) or "databases" not in manifest:
+        raise ConfigError(f"{path} is not a harness backup archive (it lacks {', '.join(sorted(expected - names)) or 'a valid manifest'})")
+
+
 def restore(path: Path) -> dict:
     """Restore an archive into this server; the databases must not exist yet."""
     path = Path(path)
-    if not path.exists():
-        raise HarnessError(f"{path}: no such backup file")
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such backup file")
+    _check_archive(path)
     settings = load_settings()
     with tempfile.TemporaryDirectory() as tmp, tarfile.open(path) as tar:
         tar.extractall(tmp, filter="data")
@@ -80,6 +98,9 @@ def restore(path: Path) -> dict:
             for which in DATABASES:
                 admin.execute(sql.SQL("CREATE DATABASE {} OWNER dw_owner").format(
                     sql.Identifier(db.database_name(which, settings))))
+            # pg_restore without --create brings no database-level grants: set them as migrate does
+            migrate.set_database_privileges(admin, db.database_name("dw", settings),
+                                            None if settings.oltp_url else db.database_name("oltp", settings))
         for which in DATABASES:
             # as the administrator, keeping the dump's owners (dw_owner; the login event trigger's superuser)
             _client("pg_restore", which, ["--exit-on-error", str(Path(tmp) / f"{which}.dump")])

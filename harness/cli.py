@@ -14,15 +14,36 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from harness import db, migrate as migrate_mod
+from harness import clitools, db, migrate as migrate_mod
 from harness.config import load_settings
 from harness.clitools import err, out, run  # noqa: F401  (shared with sub-command modules)
 
-app = typer.Typer(
+
+class _HarnessApp(typer.Typer):
+    """The root command: every failure ends as one line on stderr and an exit code
+    (harness.clitools.main); only --debug / HARNESS_DEBUG=1 shows a traceback."""
+
+    def __call__(self, *args, **kwargs):
+        kwargs.setdefault("prog_name", "harness")
+        code = clitools.main(lambda **extra: super(_HarnessApp, self).__call__(*args, **kwargs, **extra))
+        sys.exit(code)
+
+
+app = _HarnessApp(
     help="Run the e-commerce analytics warehouse: database, migrations, loads, quality, dashboards.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # rich tracebacks print local variables, connection strings included
 )
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="On an unexpected error, print the full "
+                                              "(redacted) traceback on stderr too; same as HARNESS_DEBUG=1.")] = False
+          ) -> None:
+    """Run the e-commerce analytics warehouse: database, migrations, loads, quality, dashboards."""
+    if debug:
+        os.environ["HARNESS_DEBUG"] = "1"
+
 db_app = typer.Typer(help="Manage and inspect the database server (embedded unless WAREHOUSE_URL is set).",
                      no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -107,9 +128,25 @@ def db_psql(ctx: typer.Context, database: Database = "dw", role: Role = "admin")
 
 # ---------------------------------------------------------------- migrate
 @app.command()
-def migrate(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be applied; change nothing.")] = False) -> None:
-    """Create databases and roles, apply new versioned migrations, re-apply changed procedures and views."""
-    report = run(migrate_mod.migrate, dry_run=dry_run)
+def migrate(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be applied; change nothing.")] = False,
+    lock_timeout: Annotated[float, typer.Option(min=0, help="Seconds to wait for another migrate to finish "
+                                                "before giving up with exit code 4.")] = 300,
+    allow_out_of_order: Annotated[bool, typer.Option(
+        "--allow-out-of-order", help="Apply a pending migration numbered below the highest applied one "
+                                     "(a hotfix); refused without this flag.")] = False,
+) -> None:
+    """Create databases and roles, apply new versioned migrations, re-apply changed procedures and views.
+
+    Refuses a history that no longer matches the files (an applied migration missing or renamed,
+    a new one numbered below the highest applied). Exit codes: 0 done, 1 a migration failed,
+    2 history refused, 4 another migrate held the lock for --lock-timeout seconds."""
+    def waiting(message: str) -> None:
+        sys.stderr.write(message + "\n")  # one line, unwrapped: scheduler logs keep it whole
+        sys.stderr.flush()
+
+    report = run(migrate_mod.migrate, dry_run=dry_run, lock_timeout=lock_timeout,
+                 allow_out_of_order=allow_out_of_order, on_wait=waiting)
     verb = "would create" if dry_run else "created"
     for name in report.created_roles:
         out.print(f"{verb} role {name}")
@@ -162,8 +199,10 @@ def load_daily(
 
     Runs the quality gates after loading. Exit codes: 0 succeeded, 1 failed, 3 blocked by a quality
     check, 4 another run holds the lock, 5 database unreachable. Alerts on failure (HARNESS_ALERT_URLS)."""
-    from harness import jobs
+    from harness import jobs, runs
 
+    if trigger not in runs.TRIGGERS:
+        raise typer.BadParameter(f"{trigger!r} is not one of {', '.join(runs.TRIGGERS)}", param_hint="--trigger")
     business = date.date() if date else None
     summary = run(jobs.load_daily_job, business, trigger, _progress())
     _print_summary(summary)
@@ -215,7 +254,7 @@ def plan() -> None:
 
 
 @app.command()
-def status(limit: Annotated[int, typer.Option(help="How many recent runs to show.")] = 10) -> None:
+def status(limit: Annotated[int, typer.Option(min=1, help="How many recent runs to show.")] = 10) -> None:
     """Last runs, the latest run's entities, watermarks, data freshness and open rejects by rule."""
     from harness import load
 
@@ -261,10 +300,16 @@ def quality(run_id: Annotated[Optional[int], typer.Option(help="Attach results t
     Exit code 3 when a blocking check fails; failing rows are kept in dq.check_failed_row."""
     from harness import errors, load, quality as quality_mod
 
+    if check:
+        valid = [c.name for c in run(quality_mod.load_catalog)]
+        unknown = [c for c in check if c not in valid]
+        if unknown:
+            raise typer.BadParameter(f"unknown check {', '.join(map(repr, unknown))}; valid checks: "
+                                     f"{', '.join(sorted(valid))}", param_hint="--check")
     if run_id is None:
         runs_ = run(load.status, 1)["runs"]
         if not runs_:
-            err.print("error: no run yet: run `harness load-daily` first")
+            clitools.print_error("no run yet: run `harness load-daily` first")
             raise typer.Exit(2)
         run_id = runs_[0]["run_id"]
     results = run(quality_mod.run_checks, run_id, check)

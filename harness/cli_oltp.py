@@ -28,6 +28,12 @@ def _date(value: Optional[str]) -> Optional[dt.date]:
         raise typer.BadParameter(f"{value!r} is not a date (yyyy-mm-dd)") from None
 
 
+def _yesterday_in_sao_paulo() -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("America/Sao_Paulo")).date() - dt.timedelta(days=1)
+
+
 def _progress(label: str) -> Progress:
     return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=out, transient=True)
@@ -46,13 +52,15 @@ def _counts_table(title: str, rows, headers=("what", "rows")) -> Table:
 def seed_cmd(
     scale: Annotated[float, typer.Option(help="1 = about 1,000,000 order lines; 0.01 = about 10,000.")] = 0.01,
     seed: Annotated[int, typer.Option(help="Random seed: the same scale, seed and end date give the same data.")] = 42,
-    end_date: Annotated[Optional[str], typer.Option(help="Last day of the three years of orders (yyyy-mm-dd).")] = None,
+    end_date: Annotated[Optional[str], typer.Option(
+        help="Last day of the three years of orders (yyyy-mm-dd); default: yesterday in America/Sao_Paulo, "
+             "so a new shop is up to date. Give it to get the same data on another day.")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Empty a shop that already holds data first.")] = False,
 ) -> None:
     """Fill the empty shop with three years of realistic, deterministic orders (refuses a non-empty shop)."""
     from harness.oltp import seed as seed_mod
 
-    end = _date(end_date) or seed_mod.DEFAULT_END_DATE
+    end = _date(end_date) or _yesterday_in_sao_paulo()
     with _progress("generating orders") as bar:
         task = bar.add_task("seed", total=None)
         result = run(seed_mod.seed, scale, seed, end_date=end, replace=replace,
@@ -64,9 +72,9 @@ def seed_cmd(
 
 @oltp_app.command("advance")
 def advance_cmd(
-    days: Annotated[int, typer.Option(help="How many days to play forward.")] = 1,
+    days: Annotated[int, typer.Option(min=1, help="How many days to play forward.")] = 1,
     date: Annotated[Optional[str], typer.Option(help="First day to play (yyyy-mm-dd); default: the day after the last order.")] = None,
-    bad_rows: Annotated[float, typer.Option("--bad-rows", help="Share of new lines that are wrong for analytics (0-0.5); at least one of each kind when > 0.")] = 0.0,
+    bad_rows: Annotated[float, typer.Option("--bad-rows", min=0, max=0.5, help="Share of new lines that are wrong for analytics (0-0.5); at least one of each kind when > 0.")] = 0.0,
     seed: Annotated[int, typer.Option(help="Random seed (with the day, decides everything the day does).")] = 0,
 ) -> None:
     """Advance the shop by whole days: new customers, products, orders; status changes, price changes, returns,

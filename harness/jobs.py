@@ -13,6 +13,7 @@ from harness.errors import AlreadyRunning, HarnessError, QualityGateFailed
 
 
 def load_daily_job(business_date: date | None = None, trigger: str = "manual", progress=None) -> load.RunSummary:
+    alerts.channels()  # a malformed HARNESS_ALERT_URLS is refused before the run, not found at alert time
     try:
         summary = load.load_daily(business_date, trigger, progress)
     except AlreadyRunning:

@@ -2,9 +2,10 @@
 
 Lines go to `$HARNESS_HOME/logs/harness.jsonl`, and also to stdout when
 HARNESS_LOG_STDOUT=1 (what the systemd units and cron examples set, so the scheduler's
-journal holds them too). Exceptions are logged by type and
-message only: structlog's rich/better-exceptions renderers print local variables,
-which can hold connection strings, so they are never used here.
+journal holds them too). Every event goes through harness.redact (values, keys and
+formatted tracebacks), so no password or token reaches a log line. Tracebacks are
+plain text (structlog's format_exc_info): the rich/better-exceptions renderers print
+local variables, which can hold connection strings, so they are never used here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 
 import structlog
 
-from harness.config import load_settings
+from harness.config import home_dir
+from harness.redact import redact_obj
 
 _configured: tuple | None = None
 
@@ -46,9 +48,14 @@ def _logger_factory(path: Path):
     return factory
 
 
+def redact_processor(_logger, _method, event_dict: dict) -> dict:
+    """structlog processor: passwords and tokens out of every value (and key) of the event."""
+    return redact_obj(event_dict)
+
+
 def configure() -> None:
     global _configured
-    path = load_settings().log_dir / "harness.jsonl"
+    path = home_dir() / "logs" / "harness.jsonl"   # = Settings.log_dir, without validating URLs
     key = (path, os.environ.get("HARNESS_LOG_STDOUT"))
     if _configured == key:
         return
@@ -56,7 +63,9 @@ def configure() -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.JSONRenderer(default=str),
+        structlog.processors.format_exc_info,
+        redact_processor,
+        structlog.processors.JSONRenderer(default=lambda o: redact_obj(str(o))),
     ]
     structlog.configure(processors=processors, logger_factory=_logger_factory(path),
                         cache_logger_on_first_use=False)

@@ -4,6 +4,9 @@
 load-daily run that started after that day ended succeeded before the deadline. It
 tells a late or failed load (`sla_breach`) from a scheduled run that never happened
 (`run_missing`), alerts once per day and kind, and closes the incident when met.
+A day whose deadline passed before the warehouse existed (its first `harness migrate`,
+the oldest row of ctl.schema_migrations) is not judged: a fresh installation, such as
+the demo, has not missed anything yet.
 Hour and time zone: HARNESS_SLA_HOUR (default 8) and HARNESS_SLA_TZ.
 """
 
@@ -37,10 +40,16 @@ def evaluate(now: datetime | None = None) -> SlaResult:
     window_start = datetime.combine(day + timedelta(days=1), time(0), tz)
     deadline = datetime.combine(day + timedelta(days=1), time(hour), tz)
     with db.connect("dw", "etl", autocommit=True) as conn:
+        installed = conn.execute("SELECT min(applied_at) FROM ctl.schema_migrations").fetchone()[0]
         runs = conn.execute(
             "SELECT run_id, status, finished_at FROM audit.etl_run WHERE command = 'load-daily' "
             "AND (business_date = %s OR (business_date IS NULL AND started_at >= %s)) ORDER BY run_id",
             (day, window_start)).fetchall()
+    if installed is not None and installed > deadline:
+        return SlaResult(day, deadline, True, None,
+                         f"warehouse instalado em {installed.astimezone(tz):%d/%m/%Y %H:%M}, depois do prazo de "
+                         f"{day:%d/%m/%Y} ({deadline:%d/%m/%Y %H:%M}): o SLA vale a partir dos dados de "
+                         f"{_first_day_judged(installed, hour, tz):%d/%m/%Y}")
     on_time = [r for r in runs if r[1] == "succeeded" and r[2] is not None and r[2] <= deadline]
     if on_time:
         return SlaResult(day, deadline, True, None, f"dados de {day:%d/%m/%Y} carregados às "
@@ -56,8 +65,15 @@ def evaluate(now: datetime | None = None) -> SlaResult:
                      f"SLA de {day:%d/%m/%Y} não cumprido (prazo {deadline:%d/%m/%Y %H:%M}): {detail}")
 
 
+def _first_day_judged(installed: datetime, hour: int, tz: ZoneInfo) -> date:
+    """The first day whose deadline (the next day at `hour`) comes after the installation."""
+    local = installed.astimezone(tz)
+    return local.date() - timedelta(days=1 if local.time() < time(hour) else 0)
+
+
 def check_sla(now: datetime | None = None) -> SlaResult:
     """Evaluate and alert (once per day and kind) or close the SLA incidents."""
+    alerts.channels()  # a malformed HARNESS_ALERT_URLS is a configuration error before anything else
     result = evaluate(now)
     if result.ok:
         alerts.close_incidents(("sla_breach", "run_missing"))

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The main job on the embedded database, with demo data: install, create and migrate
 # the databases, generate a demo shop the first time (scale 0.05: ~50k order lines over
-# three years), run the daily load with its quality gates and show the warehouse's
-# status, the KPI anomalies of the last 30 days and the managers' digest (written to a file).
-# The server keeps running for dashboards and psql; `.venv/bin/harness db stop` stops it.
-# Run it again: the second load finds nothing new.
+# the three years up to yesterday, America/Sao_Paulo, so `harness doctor` and
+# `harness check-sla` are green right after), run the daily load with its quality gates
+# and show the warehouse's status, the KPI anomalies of the last 30 days and the managers'
+# digest (written to a file). The server keeps running for dashboards and psql;
+# `.venv/bin/harness db stop` stops it. Run it again: the second load finds nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

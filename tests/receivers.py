@@ -16,8 +16,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def webhook_sink():
-    """Yields (url, received) where received is a list of JSON payloads posted to url."""
+def webhook_sink(port: int | None = None):
+    """Yields (url, received) where received is a list of JSON payloads posted to url; a given
+    port lets a test bring a channel that was down back up under the same URL."""
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -30,7 +31,8 @@ def webhook_sink():
         def log_message(self, *args):
             pass
 
-    server = HTTPServer(("127.0.0.1", free_port()), Handler)
+    HTTPServer.allow_reuse_address = True
+    server = HTTPServer(("127.0.0.1", port or free_port()), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -218,8 +218,8 @@ def test_a_rerun_and_a_later_change_of_the_day_add_nothing(scenario, on_scenario
     assert again["anomalia_id"] == cut_row["anomalia_id"] and again["avaliada_run_id"] == changed["summary"].run_id
     assert again["alertada_em"] == cut_row["alertada_em"] and changed["alerts"] == []
     assert set(changed["rows"]) == set(scenario["cut"]["rows"])
-    incidents = dw_rows("SELECT incident_key, occurrences, notified FROM audit.alert_incident WHERE kind = 'kpi_anomaly'")
-    assert [i["incident_key"] for i in incidents if "2025-11-17" in i["incident_key"]] == [
+    opened = dw_rows("SELECT incident_key FROM audit.alert_event WHERE kind = 'kpi_anomaly' AND event = 'aberto'")
+    assert [i["incident_key"] for i in opened if "2025-11-17" in i["incident_key"]] == [
         f"kpi_anomaly:2025-11-17:{CUT_REGION}:pedidos"]
 
 
@@ -234,7 +234,7 @@ def test_black_friday_is_flagged_as_expected_not_alerted(scenario):
 
 
 def test_black_friday_opened_no_incident(on_scenario):
-    assert dw_rows("SELECT incident_key FROM audit.alert_incident WHERE incident_key LIKE %s", ("%:2025-11-28:%",)) == []
+    assert dw_rows("SELECT incident_key FROM audit.alert_event WHERE incident_key LIKE %s", ("%:2025-11-28:%",)) == []
 
 
 def test_first_load_records_old_anomalies_without_alerting_them(scenario):

@@ -48,6 +48,10 @@ def test_database_stopped_during_a_load_fails_clearly_alerts_and_a_rerun_recover
     assert summary.status == "succeeded"
     with db.connect("dw", "admin") as conn:
         runs = conn.execute("SELECT status FROM audit.etl_run ORDER BY run_id").fetchall()
+        cut_off = conn.execute("SELECT failed_step, error_message FROM audit.etl_run ORDER BY run_id LIMIT 1").fetchone()
         lines = conn.execute("SELECT count(*) FROM fact.fact_vendas").fetchone()[0]
     assert [r[0] for r in runs] == ["stale", "succeeded"]
+    # the run cut off by the stop gets its step and reason when the next run marks it stale
+    assert f"{cut_off[0]}: the database connection was lost" in err, (cut_off, err)
+    assert cut_off[1].startswith("o servidor do banco reiniciou"), cut_off
     assert lines == sum(len(o[6]) for o in shopdata.ORDERS)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -17,10 +19,15 @@ from harness.config import load_settings
 
 @pytest.fixture
 def private_home(tmp_path, monkeypatch):
-    home = tmp_path / "wh"
+    # beside the test server, not under /tmp/pytest-of-<user>: any pytest session that starts on
+    # the machine resets that folder to mode 0700, which the server's own user cannot traverse
+    home = Path(os.environ["HARNESS_HOME"]) / "private" / tmp_path.name   # the test server's home
     monkeypatch.setenv("HARNESS_HOME", str(home))
     yield home
-    db.stop_embedded(load_settings())
+    try:
+        db.stop_embedded(load_settings())
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def harness(*args, env=None):
@@ -63,3 +70,27 @@ def test_stop_then_status(private_home):
     db.start_embedded(load_settings())
     assert harness("db", "stop").stdout.strip() == "embedded PostgreSQL stopped"
     assert harness("db", "stop").stdout.strip() == "embedded PostgreSQL was not running"
+
+
+def test_failed_start_shows_the_servers_own_last_lines(private_home):
+    """A server that cannot start: the one-line error gives its reason and the lines under it come
+    from the server's log (or from initdb when there is no log yet), never a path to a missing file."""
+    (private_home / "pgdata").mkdir(parents=True)
+    (private_home / "pgdata" / "stray-file").write_text("not a data directory\n")   # initdb refuses it
+    result = harness("db", "start")
+    assert result.returncode == 5 and "Traceback" not in result.stderr
+    first, *rest = result.stderr.strip().splitlines()
+    assert first.startswith("error: the embedded PostgreSQL under") and "exists but is not empty" in first
+    assert any("initdb: error" in line for line in rest) and "Failed postgres command" not in result.stderr
+
+    (private_home / "pgdata" / "stray-file").unlink()
+    assert harness("db", "start").returncode == 0
+    assert harness("db", "stop").returncode == 0
+    with open(private_home / "pgdata" / "postgresql.conf", "a") as conf:
+        conf.write("\nshared_buffers = 'not a size'\n")
+    result = harness("db", "start")
+    assert result.returncode == 5 and "Traceback" not in result.stderr
+    first, *rest = result.stderr.strip().splitlines()
+    assert "shared_buffers" in result.stderr and "last lines of the server log" in result.stderr
+    log = private_home / "pgdata" / "log"
+    assert str(log) in result.stderr and log.exists()

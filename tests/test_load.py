@@ -151,10 +151,8 @@ def test_bad_rows_are_rejected_with_their_rule_and_nothing_is_lost(shop):
 
 
 def test_concurrent_run_exits_with_a_clear_message_and_changes_nothing(shop):
-    from harness import runs
-
-    with db.connect("dw", "etl", autocommit=True) as holder:
-        holder.execute("SELECT pg_advisory_lock(%s)", (runs.RUN_LOCK_KEY,))
+    with db.connect("dw", "etl") as holder:  # what a running load-daily holds: the load lock's row
+        holder.execute("SELECT 1 FROM ctl.load_lock WHERE lock_name = 'load' FOR UPDATE")
         before = dw_query("SELECT count(*) FROM audit.etl_run")[0][0]
         with pytest.raises(AlreadyRunning, match="another harness run holds the load lock"):
             load.load_daily()
@@ -190,7 +188,7 @@ def test_killed_load_leaves_a_stale_run_and_rerun_equals_an_uninterrupted_load(s
     with db.connect("dw", "admin") as blocker:
         blocker.execute("LOCK TABLE fact.fact_vendas IN ACCESS EXCLUSIVE MODE")  # the load will wait here
         child = subprocess.Popen([sys.executable, "-m", "harness.cli", "load-daily"], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 60
         while time.time() < deadline:
             waiting = blocker.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'fact.fact_vendas'::regclass").fetchone()[0]
@@ -200,12 +198,15 @@ def test_killed_load_leaves_a_stale_run_and_rerun_equals_an_uninterrupted_load(s
         assert waiting, "the load never reached fact_vendas"
         child.send_signal(signal.SIGKILL)
         child.wait()
+        waited_in = [line.strip()[:-4] for line in child.stderr.read().splitlines() if line.endswith(" ...")][-1]
         blocker.rollback()
     time.sleep(0.5)  # let the server notice the dead client and end its session
     assert dw_query("SELECT status FROM audit.etl_run ORDER BY run_id DESC LIMIT 1") == [("running",)]
     summary = load.load_daily()
     assert summary.status == "succeeded"
-    assert dw_query("SELECT status FROM audit.etl_run ORDER BY run_id LIMIT 1") == [("stale",)]
+    # marked stale with the step the killed process was in (its last progress line) and why
+    assert dw_query("SELECT status, failed_step, error_message LIKE 'o processo do harness terminou%%' "
+                    "FROM audit.etl_run ORDER BY run_id LIMIT 1") == [("stale", waited_in, True)]
     with db.connect("dw", "admin") as conn:
         resumed = fingerprint.warehouse(conn)
     assert warehouse_daily() == shop_daily()

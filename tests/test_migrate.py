@@ -163,3 +163,82 @@ def test_server_older_than_17_is_refused(monkeypatch):
     monkeypatch.setenv("WAREHOUSE_URL", "postgresql://someone@db.example.invalid:5432/x")
     with pytest.raises(ConfigError, match="PostgreSQL 16.4; this warehouse needs PostgreSQL 17 or newer"):
         db.connect("dw", "admin")
+
+
+# ---------------------------------------------------------------- history integrity and the lock
+
+def test_applied_migration_file_missing_is_refused_naming_it(project):
+    migrate.migrate(scripts=scripts(project))
+    (project / "migrations" / "dw" / "V033__audit_rows_rebound.sql").unlink()
+    with pytest.raises(migrate.MigrationHistoryError, match=r"migrations/dw/V033__audit_rows_rebound.sql was "
+                                                              r"applied but its file is missing"):
+        migrate.migrate(scripts=scripts(project))
+    with pytest.raises(migrate.MigrationHistoryError):   # the dry run (and so doctor) says the same
+        migrate.migrate(dry_run=True, scripts=scripts(project))
+
+
+def test_applied_migration_file_renamed_is_refused_naming_both_names(project):
+    migrate.migrate(scripts=scripts(project))
+    dw = project / "migrations" / "dw"
+    (dw / "V033__audit_rows_rebound.sql").rename(dw / "V033__renamed.sql")
+    with pytest.raises(migrate.MigrationHistoryError) as excinfo:
+        migrate.migrate(scripts=scripts(project))
+    assert ("V33 was applied as migrations/dw/V033__audit_rows_rebound.sql but the file is now "
+            "migrations/dw/V033__renamed.sql") in str(excinfo.value)
+    assert excinfo.value.exit_code == 2
+
+
+def test_pending_version_below_the_highest_applied_needs_allow_out_of_order(project):
+    migrate.migrate(scripts=scripts(project))
+    before = history()
+    (project / "migrations" / "dw" / "V006__hotfix.sql").write_text("CREATE TABLE ctl.hotfix_probe (id int);\n")
+    with pytest.raises(migrate.MigrationHistoryError, match=r"migrations/dw/V006__hotfix.sql numbered below the "
+                                                              r"highest applied version V\d+"):
+        migrate.migrate(scripts=scripts(project))
+    assert history() == before
+    report = migrate.migrate(scripts=scripts(project), allow_out_of_order=True)
+    assert [s.path.name for s in report.applied] == ["V006__hotfix.sql"]
+    assert migrate.migrate(scripts=scripts(project)).up_to_date   # applied: no longer pending
+
+
+def test_migrate_waiting_on_the_lock_says_so_and_gives_up_with_exit_code_4(project):
+    """The CLI: another migrate holds the lock -> a line saying so, then exit 4 after --lock-timeout."""
+    import os
+    import subprocess
+    import sys
+
+    migrate.migrate(scripts=scripts(project))
+    with db.connect("dw", "owner") as holder:
+        holder.execute("SELECT * FROM ctl.migrate_lock FOR UPDATE")
+        holder_pid = holder.info.backend_pid
+        env = {**os.environ, "HARNESS_PROJECT_DIR": str(project)}
+        result = subprocess.run([sys.executable, "-m", "harness.cli", "migrate", "--lock-timeout", "1"],
+                                capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 4, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("waiting for the migrate lock") and f"pid {holder_pid}" in lines[0]
+    assert lines[-1].startswith("error: another harness migrate held the migrate lock for 1 s")
+    assert "Traceback" not in result.stderr
+
+
+def test_migrate_closes_the_maintenance_databases_to_public(template_dbs):
+    with db.connect("postgres", "admin") as conn:
+        open_to_public = conn.execute(
+            "SELECT datname FROM pg_database, aclexplode(coalesce(datacl, acldefault('d', datdba))) a "
+            "WHERE datname IN ('postgres', 'template1') AND a.grantee = 0 AND a.privilege_type = 'CONNECT'").fetchall()
+    assert open_to_public == []
+
+
+def test_a_readers_open_transaction_fails_the_file_it_blocks_instead_of_hanging(project):
+    """bi_reader (a dashboard) with an open transaction on a view a migrate must replace: the file
+    fails after the lock timeout, naming itself and why; nothing is applied; the next migrate works."""
+    migrate.migrate(scripts=scripts(project))
+    view = project / "database" / "views" / "mart.vw_versao_warehouse.sql"
+    view.write_text(view.read_text() + "\n-- changed\n")
+    with db.connect("dw", "bi") as bi:
+        bi.execute("SELECT * FROM mart.vw_versao_warehouse").fetchall()   # its transaction stays open
+        with pytest.raises(MigrationError, match=r"mart.vw_versao_warehouse.sql, line \d+: .*lock timeout.*"
+                                                 r"another session"):
+            migrate.migrate(scripts=scripts(project), lock_timeout=1)
+    report = migrate.migrate(scripts=scripts(project), lock_timeout=1)
+    assert [s.path.name for s in report.applied] == ["mart.vw_versao_warehouse.sql"]

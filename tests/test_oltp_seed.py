@@ -139,3 +139,18 @@ def test_seed_refuses_a_shop_with_data_unless_replace(fresh_dbs):
 def test_scale_out_of_range_is_an_error(fresh_dbs):
     with pytest.raises(HarnessError, match="scale"):
         seed.seed(0, 1)
+
+
+def test_cli_seed_ends_yesterday_in_sao_paulo_unless_given_an_end_date(fresh_dbs):
+    """A new demo shop is up to date (its first SLA check is green); --end-date stays explicit and
+    deterministic."""
+    from zoneinfo import ZoneInfo
+
+    runner = CliRunner()
+    last_day = ("SELECT max((ordered_at AT TIME ZONE 'America/Sao_Paulo')::date) FROM shop.orders")
+    assert runner.invoke(app, ["oltp", "seed", "--scale", "0.002", "--seed", "4"]).exit_code == 0
+    assert one(last_day) == dt.datetime.now(ZoneInfo("America/Sao_Paulo")).date() - dt.timedelta(days=1)
+    explicit = runner.invoke(app, ["oltp", "seed", "--scale", "0.002", "--seed", "4", "--replace",
+                                   "--end-date", "2025-12-31"])
+    assert explicit.exit_code == 0, explicit.output
+    assert one(last_day) == dt.date(2025, 12, 31)

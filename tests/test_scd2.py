@@ -197,7 +197,7 @@ def test_with_history_a_rerun_a_reprocess_and_a_rebuild_from_the_shop_change_not
 
 def test_no_overlap_check_sees_a_concurrent_writer_and_refuses_repeatable_read(fresh_dbs):
     """V080-V083: the no-overlap rule is a statement-level trigger, not an exclusion constraint. Two
-    sessions writing overlapping versions of one key: the second waits for the first (advisory lock)
+    sessions writing overlapping versions of one key: the second waits for the first (ctl.scd2_lock)
     and is refused with 23P01 once the first commits, as the GiST constraint did; a write under
     REPEATABLE READ, which could not see the other session's version, is refused (40001)."""
     import threading

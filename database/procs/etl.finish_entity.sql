@@ -9,7 +9,7 @@
 --   rows_rejected_first, of the run's rejects of this entity, those of rows with no reject open from
 --   an earlier run (etl.rejeicao_primeira). p_valor_lido / p_valor_rejeitado (facts only): value
 --   read, and value of those new problems. The reject-share gate reads the last three.
--- Source/target: ctl.etl_control (upsert), audit.etl_run_entity (insert).
+-- Source/target: ctl.etl_control (upsert), audit.etl_run_entity (through audit.fn_somar_entidade).
 -- Called by: the etl.load_* procedures, last, in the caller's transaction.
 -- Rerun: a second call for the same (run, entity) adds its counts and values to that run's row and
 --   moves watermark_to; the CHECK still holds for the sums.  Does not commit.
@@ -49,23 +49,11 @@ BEGIN
        SET watermark = v_to, last_run_id = p_run_id, updated_at = clock_timestamp()
      WHERE c.entity = p_entity;
 
-    INSERT INTO audit.etl_run_entity AS e (run_id, entity, rows_read, rows_inserted, rows_updated, rows_deleted,
-                                      rows_unchanged, rows_rejected, watermark_from, watermark_to, started_at,
-                                      rows_rejected_first, valor_lido, valor_rejeitado)
-    VALUES (p_run_id, p_entity, p_rows_read, p_rows_inserted, p_rows_updated, p_rows_deleted,
-            v_unchanged, p_rows_rejected, v_from, v_to, p_started_at, v_first, p_valor_lido, p_valor_rejeitado)
-    ON CONFLICT (run_id, entity) DO UPDATE
-       SET rows_read      = e.rows_read      + excluded.rows_read,
-           rows_inserted  = e.rows_inserted  + excluded.rows_inserted,
-           rows_updated   = e.rows_updated   + excluded.rows_updated,
-           rows_deleted   = e.rows_deleted   + excluded.rows_deleted,
-           rows_unchanged = e.rows_unchanged + excluded.rows_unchanged,
-           rows_rejected  = e.rows_rejected  + excluded.rows_rejected,
-           rows_rejected_first = excluded.rows_rejected_first,
-           valor_lido      = e.valor_lido + excluded.valor_lido,
-           valor_rejeitado = e.valor_rejeitado + excluded.valor_rejeitado,
-           watermark_to   = excluded.watermark_to,
-           finished_at    = excluded.finished_at;
+    PERFORM audit.fn_somar_entidade(p_run_id, p_entity, p_started_at, p_rows_read, p_rows_inserted,
+                                    p_rows_updated, p_rows_deleted, v_unchanged, p_rows_rejected,
+                                    p_watermark_from => v_from, p_watermark_to => v_to,
+                                    p_rows_rejected_first => v_first, p_valor_lido => p_valor_lido,
+                                    p_valor_rejeitado => p_valor_rejeitado);
 END
 $$;
 

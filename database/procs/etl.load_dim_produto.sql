@@ -251,9 +251,9 @@ BEGIN
 
     CALL etl.finish_entity(p_run_id, 'dim_produto', v_started, p_watermark_to,
                            v_read, v_inserted, v_updated, 0, v_rejected);
-    UPDATE audit.etl_run_entity AS e
-       SET rows_rebound = e.rows_rebound + v_revinculados
-     WHERE e.run_id = p_run_id AND e.entity = 'dim_produto' AND v_revinculados > 0;
+    IF v_revinculados > 0 THEN
+        PERFORM audit.fn_somar_entidade(p_run_id, 'dim_produto', v_started, p_rows_rebound => v_revinculados);
+    END IF;
 END
 $$;
 

@@ -103,17 +103,10 @@ BEGIN
     GET DIAGNOSTICS v_deleted = ROW_COUNT;
 
     IF v_inserted + v_updated + v_deleted > 0 THEN
-        INSERT INTO audit.etl_run_entity AS e (run_id, entity, rows_read, rows_inserted, rows_updated,
-                                               rows_deleted, rows_unchanged, started_at)
-        VALUES (p_run_id, 'agg_metas_mensais', v_read, v_inserted, v_updated, v_deleted,
-                v_read - v_inserted - v_updated, v_started)
-        ON CONFLICT (run_id, entity) DO UPDATE
-            SET rows_read      = e.rows_read + excluded.rows_read,
-                rows_inserted  = e.rows_inserted + excluded.rows_inserted,
-                rows_updated   = e.rows_updated + excluded.rows_updated,
-                rows_deleted   = e.rows_deleted + excluded.rows_deleted,
-                rows_unchanged = e.rows_unchanged + excluded.rows_unchanged,
-                finished_at    = clock_timestamp();
+        PERFORM audit.fn_somar_entidade(p_run_id, 'agg_metas_mensais', v_started, p_rows_read => v_read,
+                                        p_rows_inserted => v_inserted, p_rows_updated => v_updated,
+                                        p_rows_deleted => v_deleted,
+                                        p_rows_unchanged => v_read - v_inserted - v_updated);
     END IF;
 END
 $$;

@@ -170,13 +170,8 @@ BEGIN
     DELETE FROM ctl.agg_grupos_pendentes g
     WHERE g.data_sk BETWEEN v_from_sk AND v_to_sk OR g.data_sk = -1;
 
-    INSERT INTO audit.etl_run_entity AS e (run_id, entity, rows_read, rows_inserted, rows_deleted, started_at)
-    VALUES (p_run_id, 'agg_vendas_diarias', v_inserted, v_inserted, v_deleted, v_started)
-    ON CONFLICT (run_id, entity) DO UPDATE
-        SET rows_read     = e.rows_read + excluded.rows_read,
-            rows_inserted = e.rows_inserted + excluded.rows_inserted,
-            rows_deleted  = e.rows_deleted + excluded.rows_deleted,
-            finished_at   = clock_timestamp();
+    PERFORM audit.fn_somar_entidade(p_run_id, 'agg_vendas_diarias', v_started, p_rows_read => v_inserted,
+                                    p_rows_inserted => v_inserted, p_rows_deleted => v_deleted);
 END
 $$;
 

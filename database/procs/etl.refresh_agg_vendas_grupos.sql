@@ -392,17 +392,10 @@ BEGIN
         DROP TABLE pg_temp.etl_agg_linhas_antes;
     END IF;
 
-    INSERT INTO audit.etl_run_entity AS e (run_id, entity, rows_read, rows_inserted, rows_updated,
-                                           rows_unchanged, rows_deleted, started_at)
-    VALUES (p_run_id, 'agg_vendas_diarias', v_read, v_inserted, v_updated, v_read - v_inserted - v_updated,
-            v_deleted, v_started)
-    ON CONFLICT (run_id, entity) DO UPDATE
-        SET rows_read      = e.rows_read + excluded.rows_read,
-            rows_inserted  = e.rows_inserted + excluded.rows_inserted,
-            rows_updated   = e.rows_updated + excluded.rows_updated,
-            rows_unchanged = e.rows_unchanged + excluded.rows_unchanged,
-            rows_deleted   = e.rows_deleted + excluded.rows_deleted,
-            finished_at    = clock_timestamp();
+    PERFORM audit.fn_somar_entidade(p_run_id, 'agg_vendas_diarias', v_started, p_rows_read => v_read,
+                                    p_rows_inserted => v_inserted, p_rows_updated => v_updated,
+                                    p_rows_unchanged => v_read - v_inserted - v_updated,
+                                    p_rows_deleted => v_deleted);
 END
 $$;
 

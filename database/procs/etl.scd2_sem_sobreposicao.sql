@@ -17,10 +17,10 @@
 --   version starts before its predecessor ends.
 -- Refusal: SQLSTATE 23P01 (exclusion_violation), constraint name <table>_sem_sobreposicao, raised
 --   by the statement that makes the overlap (not deferred).
--- Concurrency: a transaction-level advisory lock per table serialises the checks of concurrent
---   writers, and the check (READ COMMITTED: a new snapshot after the lock) sees every version
---   committed before it. Under REPEATABLE READ / SERIALIZABLE a committed concurrent version could
---   be invisible, so a write there is refused with 40001.
+-- Concurrency: the table's row of ctl.scd2_lock, taken FOR UPDATE (only writers can: V143),
+--   serialises the checks of concurrent writers, and the check (READ COMMITTED: a new snapshot
+--   after the lock) sees every version committed before it. Under REPEATABLE READ / SERIALIZABLE
+--   a committed concurrent version could be invisible, so a write there is refused with 40001.
 -- Argument: TG_ARGV[0] = the natural-key column. Rerun: CREATE OR REPLACE.
 CREATE OR REPLACE FUNCTION etl.scd2_sem_sobreposicao()
 RETURNS trigger
@@ -38,7 +38,11 @@ BEGIN
                         TG_TABLE_SCHEMA, TG_TABLE_NAME, v_constraint
             USING ERRCODE = 'serialization_failure';
     END IF;
-    PERFORM pg_advisory_xact_lock(hashtext('etl.scd2_sem_sobreposicao'), TG_RELID::integer);
+    PERFORM 1 FROM ctl.scd2_lock AS k WHERE k.table_name = TG_RELID FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'ctl.scd2_lock has no row for %.%: a type-2 dimension''s migration must add it',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     EXECUTE 'SELECT count(*) FROM novas' INTO v_written;
     IF v_written = 0 THEN
         RETURN NULL;

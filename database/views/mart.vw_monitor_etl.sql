@@ -2,11 +2,12 @@
 -- Purpose: status, durations, row counts, rejections and failures of every run, readable by
 --          bi_reader, which has no access to the audit schema (the view runs with its owner's
 --          rights). It exposes counts only: never audit.rejected_rows.raw, nor run parameters.
---          error_message is shown: the harness never writes credentials into it.
+--          error_message is shown: the harness redacts credentials before writing it.
 -- Source: audit.etl_run LEFT JOIN audit.etl_run_entity (a run without entity rows yet, e.g.
 --         failed early, still shows, with entidade NULL).
 -- Grain: run x entity. duracao_s of a running run counts up to now().
--- dados_origem_ate = the entity's watermark after the run (newest source updated_at loaded).
+-- dados_origem_ate = the entity's watermark after the run (newest source updated_at loaded);
+-- NULL where unknown (before the first load the watermark is -infinity, which clients cannot read).
 -- Rerun: DROP + CREATE (columns may change; grants come back from the default privileges), re-applied by harness migrate when this file changes; no commit.
 DROP VIEW IF EXISTS mart.vw_monitor_etl;
 CREATE VIEW mart.vw_monitor_etl AS
@@ -32,8 +33,8 @@ SELECT r.run_id,
        e.started_at                                      AS entidade_iniciada_em,
        e.finished_at                                     AS entidade_terminada_em,
        extract(epoch FROM e.finished_at - e.started_at)::numeric(12,3) AS entidade_duracao_s,
-       e.watermark_from                                  AS dados_origem_de,
-       e.watermark_to                                    AS dados_origem_ate
+       CASE WHEN isfinite(e.watermark_from) THEN e.watermark_from END AS dados_origem_de,
+       CASE WHEN isfinite(e.watermark_to) THEN e.watermark_to END     AS dados_origem_ate
 FROM audit.etl_run r
 LEFT JOIN audit.etl_run_entity e ON e.run_id = r.run_id;
 
