@@ -5,8 +5,9 @@
 --          holidays); the days: p_dias, or else every day of ctl.anomalia_dia_pendente (consumed).
 -- Grain: day x scope (the whole shop: regiao_sk NULL, or a region) x KPI of p_config.kpis.
 -- Target: dq.anomalia_kpi (MERGE: new anomalies inserted, anomalies found again refreshed, those of
---          the evaluated days no longer found marked desfeita_run_id); audit.etl_run_entity, entity
---          'anomalias_kpi' (read = day x scope x KPI evaluated), only when a day was evaluated.
+--          the evaluated days no longer found marked desfeita_run_id); audit.etl_run_entity through
+--          audit.fn_somar_entidade, entity 'anomalias_kpi' (read = day x scope x KPI evaluated),
+--          only when a day was evaluated.
 -- p_config: the anomalies section of metrics/catalog.yaml as harness.anomalies passes it (jsonb).
 -- OUT: days evaluated, anomalies new in this call, anomalies undone.
 -- Who calls it: harness.anomalies after a load-daily whose quality gate passed; `harness anomalies --detect`.
@@ -207,17 +208,8 @@ BEGIN
       INTO p_novas, v_updated, p_desfeitas
     FROM feito AS f;
 
-    INSERT INTO audit.etl_run_entity AS e (run_id, entity, rows_read, rows_inserted, rows_updated, rows_deleted,
-                                           rows_unchanged, started_at)
-    VALUES (p_run_id, 'anomalias_kpi', v_read, p_novas, v_updated, p_desfeitas, v_read - p_novas - v_updated,
-            v_started)
-    ON CONFLICT (run_id, entity) DO UPDATE
-        SET rows_read      = e.rows_read + excluded.rows_read,
-            rows_inserted  = e.rows_inserted + excluded.rows_inserted,
-            rows_updated   = e.rows_updated + excluded.rows_updated,
-            rows_deleted   = e.rows_deleted + excluded.rows_deleted,
-            rows_unchanged = e.rows_unchanged + excluded.rows_unchanged,
-            finished_at    = clock_timestamp();
+    PERFORM audit.fn_somar_entidade(p_run_id, 'anomalias_kpi', v_started, v_read, p_novas, v_updated,
+                                    p_desfeitas, v_read - p_novas - v_updated);
 END
 $$;
 
