@@ -245,7 +245,10 @@ BEGIN
         CALL etl.bulk_load_end('dim.dim_cliente');
     END IF;
 
-    -- re-bind the facts of keys whose tracked attributes changed to the version of their order day
+    -- re-bind the facts of keys whose tracked attributes changed to the version of their order day;
+    -- the changed keys' statistics first (a temporary table has none: the planner guessed 1,360
+    -- keys and scanned the whole dimension to find a few customers' versions)
+    ANALYZE pg_temp.etl_mudou_cliente;
     IF to_regclass('pg_temp.etl_revinculo_cliente') IS NOT NULL THEN
         DROP TABLE pg_temp.etl_revinculo_cliente;
     END IF;

@@ -248,7 +248,9 @@ BEGIN
     -- by two range probes of fact_vendas_produto (produto_sk, data_sk) per version (V111), each a
     -- branch of the LATERAL (written as one join with an OR, the planner hashed the whole fact at
     -- scale 10: 5.5 s for a daily load). data_sk orders as the days do (yyyymmdd; the unknown day -1
-    -- is 0001-01-01, before any finite day).
+    -- is 0001-01-01, before any finite day). The changed keys' statistics first (a temporary table
+    -- has none).
+    ANALYZE pg_temp.etl_mudou_produto;
     CREATE TEMPORARY TABLE etl_revinculo_produto ON COMMIT DROP AS
     SELECT f.item_pedido_id, f.data_sk, v.produto_sk
     FROM pg_temp.etl_mudou_produto AS k

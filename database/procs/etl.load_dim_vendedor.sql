@@ -211,6 +211,9 @@ BEGIN
         CALL etl.bulk_load_end('dim.dim_vendedor');
     END IF;
 
+    -- the changed keys' statistics first (a temporary table has none: the planner guessed 1,360
+    -- sellers and hashed the whole fact to re-bind the lines of two)
+    ANALYZE pg_temp.etl_mudou_vendedor;
     IF to_regclass('pg_temp.etl_revinculo_vendedor') IS NOT NULL THEN
         DROP TABLE pg_temp.etl_revinculo_vendedor;
     END IF;
