@@ -29,8 +29,8 @@
 --   (updated); either way every later version takes the changed attributes; type-1 change -> every
 --   version overwritten (updated); else nothing (unchanged).
 -- Re-binding: fact.fact_vendas lines of a key whose tracked attributes changed get the version
---   valid on their order day (produto_sk; fact_descontos follows); their days go to
---   ctl.agg_refresh_pending (the aggregate groups by the version's categoria). A backdated change
+--   valid on their order day (produto_sk; fact_descontos follows); their aggregate groups go to
+--   ctl.agg_grupos_pendentes (the aggregate groups by the version's categoria). A backdated change
 --   thus moves the facts already loaded after its effective day.
 -- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
 --   (fact_vendas lines).
@@ -252,15 +252,17 @@ BEGIN
     -- has none).
     ANALYZE pg_temp.etl_mudou_produto;
     CREATE TEMPORARY TABLE etl_revinculo_produto ON COMMIT DROP AS
-    SELECT f.item_pedido_id, f.data_sk, v.produto_sk
+    SELECT f.item_pedido_id, f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk, f.eh_cancelado, v.produto_sk
     FROM pg_temp.etl_mudou_produto AS k
     JOIN dim.dim_produto AS o ON o.produto_id = k.product_id
     CROSS JOIN LATERAL (
-        SELECT f1.item_pedido_id, f1.data_sk FROM fact.fact_vendas AS f1
+        SELECT f1.item_pedido_id, f1.data_sk, f1.regiao_sk, f1.equipe_sk, f1.vendedor_sk, f1.eh_cancelado
+        FROM fact.fact_vendas AS f1
         WHERE f1.produto_sk = o.produto_sk AND isfinite(o.valido_de)
           AND f1.data_sk < to_char(o.valido_de, 'YYYYMMDD')::integer
         UNION ALL
-        SELECT f2.item_pedido_id, f2.data_sk FROM fact.fact_vendas AS f2
+        SELECT f2.item_pedido_id, f2.data_sk, f2.regiao_sk, f2.equipe_sk, f2.vendedor_sk, f2.eh_cancelado
+        FROM fact.fact_vendas AS f2
         WHERE f2.produto_sk = o.produto_sk AND isfinite(o.valido_ate)
           AND f2.data_sk >= to_char(o.valido_ate, 'YYYYMMDD')::integer
     ) AS f
@@ -277,13 +279,16 @@ BEGIN
        SET produto_sk = r.produto_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_produto AS r
      WHERE f.item_pedido_id = r.item_pedido_id AND f.produto_sk IS DISTINCT FROM r.produto_sk;
-    -- re-bound days, and the days of versions changed in place (completed/corrected category)
-    INSERT INTO ctl.agg_refresh_pending (data, reason, run_id)
-    SELECT DISTINCT d.data, 'vendas re-vinculadas a outra versão de produto', p_run_id
+    -- the aggregate groups (day x region x team x seller) of the re-bound lines, recomputed by the
+    -- group refresh of the fact_vendas step (a line's category is in no day x region table); the
+    -- days of versions changed in place (completed/corrected category) whole
+    INSERT INTO ctl.agg_grupos_pendentes (data_sk, regiao_sk, equipe_sk, vendedor_sk, run_id)
+    SELECT DISTINCT r.data_sk, r.regiao_sk, r.equipe_sk, r.vendedor_sk, p_run_id
     FROM pg_temp.etl_revinculo_produto AS r
-    JOIN dim.dim_data AS d ON d.data_sk = r.data_sk
-    UNION
-    SELECT d.data, 'versão de produto corrigida no lugar', p_run_id
+    WHERE NOT r.eh_cancelado
+    ON CONFLICT DO NOTHING;
+    INSERT INTO ctl.agg_refresh_pending (data, reason, run_id)
+    SELECT DISTINCT d.data, 'versão de produto corrigida no lugar', p_run_id
     FROM pg_temp.etl_corrigido_produto AS k
     JOIN fact.fact_vendas AS f ON f.produto_sk = k.produto_sk
     JOIN dim.dim_data AS d ON d.data_sk = f.data_sk

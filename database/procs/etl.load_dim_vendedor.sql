@@ -27,9 +27,10 @@
 --   every later version takes the new team; type-1 change -> every version overwritten (updated);
 --   else nothing (unchanged).
 -- Re-binding, for keys whose team changed: fact.fact_vendas lines get the version valid on their
---   order day (vendedor_sk, equipe_sk; fact_descontos.vendedor_sk follows; their days go to
---   ctl.agg_refresh_pending); fact.fact_metas rows get the version valid on the first day of
---   their month (vendedor_sk, equipe_sk). A backdated change thus moves facts already loaded.
+--   order day (vendedor_sk, equipe_sk; fact_descontos.vendedor_sk follows; the aggregate groups
+--   they leave and join go to ctl.agg_grupos_pendentes); fact.fact_metas rows get the version valid
+--   on the first day of their month (vendedor_sk, equipe_sk). A backdated change thus moves facts
+--   already loaded.
 -- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
 --   (fact_vendas lines and fact_metas goals).  Rerun: no change (states already
 --   applied are skipped).  Does not commit.
@@ -218,7 +219,8 @@ BEGIN
         DROP TABLE pg_temp.etl_revinculo_vendedor;
     END IF;
     CREATE TEMPORARY TABLE etl_revinculo_vendedor ON COMMIT DROP AS
-    SELECT f.item_pedido_id, f.data_sk, v.vendedor_sk, v.equipe_sk
+    SELECT f.item_pedido_id, f.data_sk, f.regiao_sk, f.eh_cancelado, f.vendedor_sk AS antes_vendedor_sk,
+           f.equipe_sk AS antes_equipe_sk, v.vendedor_sk, v.equipe_sk
     FROM pg_temp.etl_mudou_vendedor AS k
     JOIN dim.dim_vendedor AS o ON o.vendedor_id = k.seller_id
     JOIN fact.fact_vendas AS f ON f.vendedor_sk = o.vendedor_sk
@@ -235,11 +237,16 @@ BEGIN
        SET vendedor_sk = r.vendedor_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_vendedor AS r
      WHERE f.item_pedido_id = r.item_pedido_id AND f.vendedor_sk IS DISTINCT FROM r.vendedor_sk;
-    INSERT INTO ctl.agg_refresh_pending (data, reason, run_id)
-    SELECT DISTINCT d.data, 'vendas re-vinculadas a outra versão de vendedor', p_run_id
+    -- the aggregate groups (day x region x team x seller) the re-bound lines leave and join, recomputed
+    -- by the group refresh of the fact_vendas step (a seller's version or team is in no day x region
+    -- table: whole days would recompute every seller of the day)
+    INSERT INTO ctl.agg_grupos_pendentes (data_sk, regiao_sk, equipe_sk, vendedor_sk, run_id)
+    SELECT DISTINCT r.data_sk, r.regiao_sk, g.equipe_sk, g.vendedor_sk, p_run_id
     FROM pg_temp.etl_revinculo_vendedor AS r
-    JOIN dim.dim_data AS d ON d.data_sk = r.data_sk
-    ON CONFLICT (data) DO NOTHING;
+    CROSS JOIN LATERAL (VALUES (r.antes_equipe_sk, r.antes_vendedor_sk), (r.equipe_sk, r.vendedor_sk))
+        AS g (equipe_sk, vendedor_sk)
+    WHERE NOT r.eh_cancelado
+    ON CONFLICT DO NOTHING;
 
     UPDATE fact.fact_metas AS m
        SET vendedor_sk = v.vendedor_sk, equipe_sk = v.equipe_sk, updated_run_id = p_run_id

@@ -2,7 +2,7 @@
 -- completed, audit counts, watermark, rerun no-op, update, backdated change, two changes in one
 -- window (change log), late-arriving changes split in the middle of history, bad input.
 BEGIN;
-SELECT plan(28);
+SELECT plan(29);
 
 SELECT is_procedure('etl', 'load_dim_vendedor', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_vendedor has the load contract signature');
@@ -170,6 +170,8 @@ CALL etl.load_dim_vendedor(930009, '2024-06-02 12:00-03');
 TRUNCATE stg.sellers;
 INSERT INTO stg.sellers (seller_id, name, team_id, city, state, hired_on, updated_at, history_id)
 VALUES ('V8', 'Ivo', 'T3', 'Natal', 'RN', '2022-01-01', '2024-03-01 10:00-03', 82);
+DELETE FROM ctl.agg_grupos_pendentes;
+DELETE FROM ctl.agg_refresh_pending;
 CALL etl.load_dim_vendedor(930010, '2024-06-03 12:00-03');
 SELECT results_eq($$SELECT v.versao, e.equipe_id, v.valido_de, v.valido_ate, v.eh_atual FROM dim.dim_vendedor v
                     JOIN dim.dim_equipe e ON e.equipe_sk = v.equipe_sk WHERE v.vendedor_id = 'V8' ORDER BY v.versao$$,
@@ -191,6 +193,11 @@ SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_rebound FROM audit.
                     WHERE run_id = 930010 AND entity = 'dim_vendedor'$$,
                   $$VALUES (1::bigint, 0::bigint, 4::bigint)$$,
                   'audit: the split is one insert; two sales and two goals re-bound');
+SELECT set_eq($$SELECT p.data_sk, e.equipe_id, v.versao FROM ctl.agg_grupos_pendentes p
+                JOIN dim.dim_equipe e USING (equipe_sk) JOIN dim.dim_vendedor v USING (vendedor_sk)
+                UNION ALL SELECT to_char(data, 'YYYYMMDD')::integer, 'dia inteiro', 0 FROM ctl.agg_refresh_pending$$,
+              $$VALUES (20240315, 'T1', 1), (20240315, 'T3', 2), (20240601, 'T2', 3), (20240601, 'T3', 3)$$,
+              'the aggregate groups each re-bound sale leaves and joins are pending, no whole day');
 TRUNCATE stg.sellers;
 INSERT INTO stg.sellers (seller_id, name, team_id, city, state, hired_on, updated_at, history_id)
 VALUES ('V8', 'Ivo', 'T1', 'Natal', 'RN', '2022-01-01', '2024-03-01 16:00-03', 83);
