@@ -33,7 +33,8 @@
 --   lines of that key
 --   whose order day now falls in another version (or whose version's region changed) get the
 --   version valid on their order day (cliente_sk, regiao_sk; fact_descontos.cliente_sk follows);
---   their days go to ctl.agg_refresh_pending (refreshed by the fact_vendas load). This covers a
+--   the days of those whose region changed go to ctl.agg_refresh_pending (refreshed by the
+--   fact_vendas load). This covers a
 --   backdated (late-arriving) change: facts already loaded after its effective day move to it.
 -- Audit: read = inserted + updated + unchanged + rejected; rows_rebound = fact rows re-bound
 --   (fact_vendas lines) (one action per staged row).
@@ -253,7 +254,7 @@ BEGIN
         DROP TABLE pg_temp.etl_revinculo_cliente;
     END IF;
     CREATE TEMPORARY TABLE etl_revinculo_cliente ON COMMIT DROP AS
-    SELECT f.item_pedido_id, f.data_sk, v.cliente_sk, v.regiao_sk
+    SELECT f.item_pedido_id, f.data_sk, f.eh_cancelado, f.regiao_sk AS antes_regiao_sk, v.cliente_sk, v.regiao_sk
     FROM pg_temp.etl_mudou_cliente AS k
     JOIN dim.dim_cliente AS o ON o.cliente_id = k.customer_id
     JOIN fact.fact_vendas AS f ON f.cliente_sk = o.cliente_sk
@@ -270,10 +271,14 @@ BEGIN
        SET cliente_sk = r.cliente_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_cliente AS r
      WHERE f.item_pedido_id = r.item_pedido_id AND f.cliente_sk IS DISTINCT FROM r.cliente_sk;
+    -- the days of the lines whose region changed are refreshed whole (the region is in the day x region
+    -- tables); a line only re-bound to another version of its customer, same region, moves no
+    -- aggregate (a customer's lines of a day share one version: distinct customers are unchanged)
     INSERT INTO ctl.agg_refresh_pending (data, reason, run_id)
-    SELECT DISTINCT d.data, 'vendas re-vinculadas a outra versão de cliente', p_run_id
+    SELECT DISTINCT d.data, 'vendas re-vinculadas a outra região de cliente', p_run_id
     FROM pg_temp.etl_revinculo_cliente AS r
     JOIN dim.dim_data AS d ON d.data_sk = r.data_sk
+    WHERE NOT r.eh_cancelado AND r.regiao_sk IS DISTINCT FROM r.antes_regiao_sk
     ON CONFLICT (data) DO NOTHING;
 
     CALL etl.finish_entity(p_run_id, 'dim_cliente', v_started, p_watermark_to,
