@@ -78,7 +78,8 @@ def advance_cmd(
     seed: Annotated[int, typer.Option(help="Random seed (with the day, decides everything the day does).")] = 0,
 ) -> None:
     """Advance the shop by whole days: new customers, products, orders; status changes, price changes, returns,
-    cancellations, hard deletes, late-arriving rows, and optionally bad rows."""
+    cancellations, hard deletes, late-arriving rows, customer moves, product re-categorisations and seller
+    team changes (some backdated: recorded now, effective days or months before), and optionally bad rows."""
     from harness.oltp import advance as advance_mod
 
     with _progress("advancing days") as bar:

@@ -44,7 +44,10 @@ class RunSummary:
 
 
 def _window(dw: psycopg.Connection, shop: psycopg.Connection, e: Entity) -> dict:
-    """(since, until] of an entity: since = watermark - overlap, until = the shop's clock now."""
+    """(since, until] of an entity: since = watermark - overlap, until = the shop's clock now (the next
+    watermark). The extraction queries compare it with updated_at, or for the change logs of customers,
+    products and sellers with recorded_at (when a state was written, whatever its effective updated_at);
+    both default to the writing transaction's start, so the overlap covers late commits alike."""
     row = dw.execute("SELECT watermark::text, (watermark - make_interval(mins => %s))::text "
                      "FROM ctl.etl_control WHERE entity = %s", (overlap_minutes(), e.name)).fetchone()
     watermark, since = row if row else ("-infinity", "-infinity")

@@ -11,7 +11,7 @@ from harness import db
 from harness.cli import app
 from harness.errors import HarnessError
 from harness.oltp import advance, seed
-from tests.oltp_helpers import one, rows
+from tests.oltp_helpers import another_shop, one, rows
 
 SCALE = 0.01
 
@@ -130,6 +130,7 @@ def test_advance_cli_prints_its_summary(fresh_dbs):
     result = CliRunner().invoke(app, ["oltp", "advance", "--days", "2", "--date", "2026-02-01", "--bad-rows", "0.1"])
     assert result.exit_code == 0, result.output
     assert "orders_inserted" in result.output and "bad_duplicate_line" in result.output
+    assert all(k in result.output for k in advance.TRACKED_KINDS) and "customers_moved_backdated" in result.output
     assert one("SELECT max((ordered_at AT TIME ZONE 'America/Sao_Paulo')::date) FROM shop.orders") == dt.date(2026, 2, 2)
     empty = CliRunner().invoke(app, ["oltp", "advance", "--bad-rows", "-1"])
     assert empty.exit_code == 2 and "bad-rows" in empty.output   # a usage error
@@ -175,3 +176,51 @@ def test_advance_gives_every_seller_a_goal_for_each_month_it_enters(fresh_dbs):
     again = advance.advance(days=1, seed=3)  # the month already has its goals: none added
     assert again["targets_inserted"] == 0
     assert one("SELECT count(*) FROM shop.sales_targets WHERE month = '2026-02-01'") == len(sellers)
+
+
+# the change-log rows of tracked (type-2) changes written after history_id `mark`: a row whose
+# tracked attributes differ from the key's previous state; (key, new values, effective time)
+TRACKED_CHANGES = {
+    "customers_moved": ("customers", "customer_id", "state, city"),
+    "products_recategorised": ("products", "product_id", "category, subcategory"),
+    "sellers_transferred": ("sellers", "seller_id", "team_id"),
+}
+
+
+def tracked_changes(marks: dict) -> dict[str, list[tuple]]:
+    out = {}
+    for kind, (table, key, columns) in TRACKED_CHANGES.items():
+        out[kind] = rows(f"""
+            SELECT {key}, ({columns})::text, updated_at FROM (
+                SELECT h.*, ({columns}) IS DISTINCT FROM (lag(({columns})) OVER w) AS changed,
+                       lag(history_id) OVER w IS NOT NULL AS has_previous
+                FROM shop.{table}_history h WINDOW w AS (PARTITION BY {key} ORDER BY history_id)) x
+            WHERE history_id > %s AND changed AND has_previous ORDER BY 1, 3""", (marks[table],))
+    return out
+
+
+def test_advance_writes_tracked_changes_some_backdated_and_reports_them(fresh_dbs, template_dbs, monkeypatch):
+    """Every advanced day moves customers, re-categorises products and transfers sellers (type-2 changes),
+    some with an effective time (updated_at) before the day, recorded now; the summary counts each kind,
+    and the same seed gives the same changes."""
+    seed.seed(0.003, 5)
+    marks = {t: one(f"SELECT max(history_id) FROM shop.{t}_history") for t in ("customers", "products", "sellers")}
+    s = advance.advance(days=1, seed=13)
+    changes = tracked_changes(marks)
+    day_start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=-3)))
+    for kind, found in changes.items():
+        assert len(found) == s[kind] >= 1, kind
+        backdated = [c for c in found if c[2] < day_start]
+        assert len(backdated) == s[f"{kind}_backdated"], kind
+        # the others take effect on the day itself; the backdated ones days or months before it
+        assert all(day_start <= c[2] < day_start + dt.timedelta(days=1) for c in found if c not in backdated)
+        assert all(day_start - dt.timedelta(days=401) <= c[2] for c in backdated)
+    assert sum(s[f"{k}_backdated"] for k in advance.TRACKED_KINDS) >= 1
+    # recorded now (recorded_at), effective earlier (updated_at): what the warehouse extracts by
+    assert one("SELECT count(*) FROM shop.customers_history WHERE history_id > %s AND recorded_at > updated_at",
+               (marks["customers"],)) >= s["customers_moved"]
+    # the same seed on the same shop: the same changes
+    with another_shop(template_dbs, monkeypatch):
+        seed.seed(0.003, 5)
+        assert advance.advance(days=1, seed=13) == s
+        assert tracked_changes(marks) == changes

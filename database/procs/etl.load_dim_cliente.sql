@@ -8,8 +8,8 @@
 --   version of the key): cliente_unico_id, nome.
 -- Effective date of a change: the staged row's updated_at as a date in America/Sao_Paulo (the
 --   day fact_vendas.data_sk uses). The extraction reads the shop's change log
---   (shop.customers_history, oltp V002): every state written in the window, numbered by
---   history_id, so several changes between two loads give several versions (docs/scd2.md).
+--   (shop.customers_history, oltp V002): every state recorded in the window (recorded_at),
+--   numbered by history_id, so several changes between two loads give several versions.
 -- Screens (audit.rejected_rows, entity 'dim_cliente', each (key, rule, content) once): null_key
 --   (customer_id NULL), reserved_key (customer_id = '-1'), key_too_long (customer_id or region_id
 --   longer than 200 characters). Blank/NULL name is kept as 'Não informado' (not a rejection).
@@ -20,20 +20,23 @@
 --   rounds (round n = the n-th state of every key), skipping the states the key already applied
 --   (history_id <= origem_historico_id of its current version) and repeats of the previous state;
 --   of staged rows without a history_id only the latest (updated_at) counts, the others are
---   unchanged. Each state is compared with the key's current version:
+--   unchanged. A state changes the tracked attributes that differ from the key's current version,
+--   from its effective day on (docs/scd2.md, late-arriving changes):
 --   new key                       -> first version [-infinity, infinity)              (inserted)
 --   current version is inferred   -> completed in place, stays the first version      (updated)
---   tracked change, effective day after the current version's valido_de
---                                 -> current closed at that day, version n+1 opened   (inserted)
---   tracked change dated on/before the current version's valido_de (same-day second change,
---     or a source dated back) -> the current version is corrected in place            (updated)
+--   tracked change, effective day after the first day of the version holding it
+--                                 -> that version split at the day (a split in the middle of
+--                                    history renumbers the later versions)            (inserted)
+--   tracked change on the first day of a version -> that version corrected in place   (updated)
+--     and in both cases every later version takes the changed attributes too
 --   only type-1 change            -> every version of the key overwritten             (updated)
 --   nothing changed               -> nothing written                                  (unchanged)
 -- Re-binding (after all rounds): for every key whose tracked attributes changed, fact.fact_vendas
 --   lines of that key
 --   whose order day now falls in another version (or whose version's region changed) get the
 --   version valid on their order day (cliente_sk, regiao_sk; fact_descontos.cliente_sk follows);
---   their days go to ctl.agg_refresh_pending (refreshed by the fact_vendas load). This covers a
+--   the days of those whose region changed go to ctl.agg_refresh_pending (refreshed by the
+--   fact_vendas load). This covers a
 --   backdated (late-arriving) change: facts already loaded after its effective day move to it.
 -- Audit: read = inserted + updated + unchanged + rejected (new rejects); rows_rebound = fact rows re-bound
 --   (fact_vendas lines) (one action per staged row).
@@ -130,7 +133,10 @@ BEGIN
     END IF;
     CREATE TEMPORARY TABLE etl_mudou_cliente (customer_id text PRIMARY KEY) ON COMMIT DROP;
 
-    -- round n applies the n-th state of every key, each compared with the key's current version
+    -- round n applies the n-th state of every key. The attributes a state changes are those that
+    -- differ from the key's current version (the state written before it); they take effect from the
+    -- state's effective day in the version holding that day (alvo), and in every later version
+    -- (docs/scd2.md, "Late-arriving changes")
     v_bulk := NOT EXISTS (SELECT 1 FROM dim.dim_cliente AS b WHERE b.cliente_sk <> -1);
     IF v_bulk THEN
         CALL etl.bulk_load_begin('dim.dim_cliente', p_run_id);
@@ -140,26 +146,45 @@ BEGIN
             DROP TABLE pg_temp.etl_scd_cliente;
         END IF;
         CREATE TEMPORARY TABLE etl_scd_cliente ON COMMIT DROP AS
-        SELECT s.*, c.cliente_sk AS atual_sk, c.versao AS atual_versao,
-               CASE WHEN c.cliente_sk IS NULL THEN 'nova_chave'
-                    WHEN c.inferido THEN 'inferido_completado'
-                    WHEN (c.cidade, c.uf, c.regiao_id, c.regiao_sk, c.segmento)
-                         IS DISTINCT FROM (s.city, s.state, s.region_id, s.regiao_sk, s.segment)
-                        THEN CASE WHEN s.efetivo > c.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
-                    WHEN (c.cliente_unico_id, c.nome) IS DISTINCT FROM (s.customer_unique_id, s.nome) THEN 'tipo1'
-                    ELSE 'igual' END AS acao
-        FROM pg_temp.etl_fila_cliente AS s
-        LEFT JOIN dim.dim_cliente AS c ON c.cliente_id = s.customer_id AND c.eh_atual
-        WHERE s.rodada = v_rodada;
+        SELECT a.*,
+               CASE WHEN a.acao IN ('nova_versao', 'versao_corrigida') THEN a.dia_sk ELSE a.atual_sk END AS alvo_sk
+        FROM (SELECT s.*, c.cliente_sk AS atual_sk,
+                     v.cliente_sk AS dia_sk, v.versao AS dia_versao, v.valido_ate AS dia_ate, v.cidade AS dia_cidade,
+                     v.uf AS dia_uf, v.regiao_id AS dia_regiao_id, v.regiao_sk AS dia_regiao_sk,
+                     v.segmento AS dia_segmento,
+                     (c.cidade, c.uf, c.regiao_id, c.regiao_sk)   -- the address moves as a whole
+                         IS DISTINCT FROM (s.city, s.state, s.region_id, s.regiao_sk) AS muda_endereco,
+                     c.segmento IS DISTINCT FROM s.segment AS muda_segmento,
+                     CASE WHEN c.cliente_sk IS NULL THEN 'nova_chave'
+                          WHEN c.inferido THEN 'inferido_completado'
+                          WHEN (c.cidade, c.uf, c.regiao_id, c.regiao_sk, c.segmento)
+                               IS DISTINCT FROM (s.city, s.state, s.region_id, s.regiao_sk, s.segment)
+                              THEN CASE WHEN s.efetivo > v.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
+                          WHEN (c.cliente_unico_id, c.nome) IS DISTINCT FROM (s.customer_unique_id, s.nome) THEN 'tipo1'
+                          ELSE 'igual' END AS acao
+              FROM pg_temp.etl_fila_cliente AS s
+              LEFT JOIN dim.dim_cliente AS c ON c.cliente_id = s.customer_id AND c.eh_atual
+              LEFT JOIN dim.dim_cliente AS v   -- the version holding the effective day
+                     ON v.cliente_id = s.customer_id AND v.valido_de <= s.efetivo AND v.valido_ate > s.efetivo
+              WHERE s.rodada = v_rodada) AS a;
 
-        -- new keys, in-place updates, and closing the current version of a type-2 change
+        -- new keys, in-place updates, and closing the version split by a type-2 change
         WITH merged AS (
             MERGE INTO dim.dim_cliente AS t
             USING (SELECT * FROM pg_temp.etl_scd_cliente AS k WHERE k.acao <> 'igual') AS s
-            ON t.cliente_sk = s.atual_sk
+            ON t.cliente_sk = s.alvo_sk
             WHEN MATCHED AND s.acao = 'nova_versao' THEN
                 UPDATE SET valido_ate = s.efetivo, eh_atual = false, cliente_unico_id = s.customer_unique_id,
                            nome = s.nome, updated_run_id = p_run_id
+            WHEN MATCHED AND s.acao = 'versao_corrigida' THEN
+                UPDATE SET cliente_unico_id = s.customer_unique_id, nome = s.nome,
+                           cidade = CASE WHEN s.muda_endereco THEN s.city ELSE t.cidade END,
+                           uf = CASE WHEN s.muda_endereco THEN s.state ELSE t.uf END,
+                           regiao_id = CASE WHEN s.muda_endereco THEN s.region_id ELSE t.regiao_id END,
+                           regiao_sk = CASE WHEN s.muda_endereco THEN s.regiao_sk ELSE t.regiao_sk END,
+                           segmento = CASE WHEN s.muda_segmento THEN s.segment ELSE t.segmento END,
+                           origem_historico_id = coalesce(s.history_id, t.origem_historico_id),
+                           updated_run_id = p_run_id
             WHEN MATCHED THEN
                 UPDATE SET cliente_unico_id = s.customer_unique_id, nome = s.nome, cidade = s.city, uf = s.state,
                            regiao_id = s.region_id, regiao_sk = s.regiao_sk, segmento = s.segment,
@@ -177,22 +202,57 @@ BEGIN
           INTO v_inserted, v_updated
           FROM merged AS m;
 
-        -- the new versions of type-2 changes (the current one was closed above)
+        IF EXISTS (SELECT 1 FROM pg_temp.etl_scd_cliente AS k
+                   WHERE k.acao IN ('nova_versao', 'versao_corrigida') AND k.dia_ate <> 'infinity') THEN
+            -- a split in the middle of history: the later versions move up one number (through negative
+            -- numbers: (cliente_id, versao) is unique at every row)
+            UPDATE dim.dim_cliente AS t
+               SET versao = -(t.versao + 1), updated_run_id = p_run_id
+              FROM pg_temp.etl_scd_cliente AS k
+             WHERE k.acao = 'nova_versao' AND k.dia_ate <> 'infinity'
+               AND t.cliente_id = k.customer_id AND t.valido_de > k.efetivo;
+            UPDATE dim.dim_cliente AS t
+               SET versao = -t.versao
+              FROM pg_temp.etl_scd_cliente AS k
+             WHERE k.acao = 'nova_versao' AND k.dia_ate <> 'infinity'
+               AND t.cliente_id = k.customer_id AND t.versao < 0;
+            -- the later versions take the changed attributes too (the current one among them)
+            UPDATE dim.dim_cliente AS t
+               SET cidade = CASE WHEN k.muda_endereco THEN k.city ELSE t.cidade END,
+                   uf = CASE WHEN k.muda_endereco THEN k.state ELSE t.uf END,
+                   regiao_id = CASE WHEN k.muda_endereco THEN k.region_id ELSE t.regiao_id END,
+                   regiao_sk = CASE WHEN k.muda_endereco THEN k.regiao_sk ELSE t.regiao_sk END,
+                   segmento = CASE WHEN k.muda_segmento THEN k.segment ELSE t.segmento END,
+                   origem_historico_id = CASE WHEN t.eh_atual THEN coalesce(k.history_id, t.origem_historico_id)
+                                              ELSE t.origem_historico_id END,
+                   updated_run_id = p_run_id
+              FROM pg_temp.etl_scd_cliente AS k
+             WHERE k.acao IN ('nova_versao', 'versao_corrigida') AND k.dia_ate <> 'infinity'
+               AND t.cliente_id = k.customer_id AND t.valido_de > k.efetivo;
+        END IF;
+
+        -- the new versions of type-2 changes: the split version's attributes with the changed ones,
+        -- up to where the split version ended (current if it was)
         INSERT INTO dim.dim_cliente (cliente_id, cliente_unico_id, nome, cidade, uf, regiao_id, regiao_sk, segmento,
                                      inferido, valido_de, valido_ate, eh_atual, versao, origem_historico_id,
                                      inserted_run_id)
-        SELECT k.customer_id, k.customer_unique_id, k.nome, k.city, k.state, k.region_id, k.regiao_sk, k.segment,
-               false, k.efetivo, 'infinity', true, k.atual_versao + 1, k.history_id, p_run_id
+        SELECT k.customer_id, k.customer_unique_id, k.nome,
+               CASE WHEN k.muda_endereco THEN k.city ELSE k.dia_cidade END,
+               CASE WHEN k.muda_endereco THEN k.state ELSE k.dia_uf END,
+               CASE WHEN k.muda_endereco THEN k.region_id ELSE k.dia_regiao_id END,
+               CASE WHEN k.muda_endereco THEN k.regiao_sk ELSE k.dia_regiao_sk END,
+               CASE WHEN k.muda_segmento THEN k.segment ELSE k.dia_segmento END,
+               false, k.efetivo, k.dia_ate, k.dia_ate = 'infinity', k.dia_versao + 1, k.history_id, p_run_id
         FROM pg_temp.etl_scd_cliente AS k
         WHERE k.acao = 'nova_versao';
         GET DIAGNOSTICS v_count = ROW_COUNT;
         v_inserted := v_inserted + v_count;
 
-        -- type 1: older versions take the untracked attributes too
+        -- type 1: every other version takes the untracked attributes too
         UPDATE dim.dim_cliente AS t
            SET cliente_unico_id = k.customer_unique_id, nome = k.nome, updated_run_id = p_run_id
           FROM pg_temp.etl_scd_cliente AS k
-         WHERE k.acao <> 'igual' AND t.cliente_id = k.customer_id AND NOT t.eh_atual
+         WHERE k.acao <> 'igual' AND t.cliente_id = k.customer_id
            AND (t.cliente_unico_id, t.nome) IS DISTINCT FROM (k.customer_unique_id, k.nome);
 
         INSERT INTO pg_temp.etl_mudou_cliente (customer_id)
@@ -204,12 +264,15 @@ BEGIN
         CALL etl.bulk_load_end('dim.dim_cliente');
     END IF;
 
-    -- re-bind the facts of keys whose tracked attributes changed to the version of their order day
+    -- re-bind the facts of keys whose tracked attributes changed to the version of their order day;
+    -- the changed keys' statistics first (a temporary table has none: the planner guessed 1,360
+    -- keys and scanned the whole dimension to find a few customers' versions)
+    ANALYZE pg_temp.etl_mudou_cliente;
     IF to_regclass('pg_temp.etl_revinculo_cliente') IS NOT NULL THEN
         DROP TABLE pg_temp.etl_revinculo_cliente;
     END IF;
     CREATE TEMPORARY TABLE etl_revinculo_cliente ON COMMIT DROP AS
-    SELECT f.item_pedido_id, f.data_sk, v.cliente_sk, v.regiao_sk
+    SELECT f.item_pedido_id, f.data_sk, f.eh_cancelado, f.regiao_sk AS antes_regiao_sk, v.cliente_sk, v.regiao_sk
     FROM pg_temp.etl_mudou_cliente AS k
     JOIN dim.dim_cliente AS o ON o.cliente_id = k.customer_id
     JOIN fact.fact_vendas AS f ON f.cliente_sk = o.cliente_sk
@@ -226,10 +289,14 @@ BEGIN
        SET cliente_sk = r.cliente_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_cliente AS r
      WHERE f.item_pedido_id = r.item_pedido_id AND f.cliente_sk IS DISTINCT FROM r.cliente_sk;
+    -- the days of the lines whose region changed are refreshed whole (the region is in the day x region
+    -- tables); a line only re-bound to another version of its customer, same region, moves no
+    -- aggregate (a customer's lines of a day share one version: distinct customers are unchanged)
     INSERT INTO ctl.agg_refresh_pending (data, reason, run_id)
-    SELECT DISTINCT d.data, 'vendas re-vinculadas a outra versão de cliente', p_run_id
+    SELECT DISTINCT d.data, 'vendas re-vinculadas a outra região de cliente', p_run_id
     FROM pg_temp.etl_revinculo_cliente AS r
     JOIN dim.dim_data AS d ON d.data_sk = r.data_sk
+    WHERE NOT r.eh_cancelado AND r.regiao_sk IS DISTINCT FROM r.antes_regiao_sk
     ON CONFLICT (data) DO NOTHING;
 
     CALL etl.finish_entity(p_run_id, 'dim_cliente', v_started, p_watermark_to,

@@ -9,9 +9,9 @@
 --   the line's own unit_cost, so the version tells which catalogue cost held on the sale day).
 --   Type 1 (overwritten on every version of the key): nome, preco_lista.
 -- Effective date of a change: the staged row's updated_at as a date in America/Sao_Paulo. The
---   extraction reads the shop's change log (shop.products_history, oltp V002): every state written
---   in the window, numbered by history_id, so several changes between two loads give several
---   versions (docs/scd2.md).
+--   extraction reads the shop's change log (shop.products_history, oltp V002): every state recorded
+--   in the window (recorded_at), numbered by history_id, so several changes between two loads give
+--   several versions (docs/scd2.md).
 -- Screens (audit.rejected_rows, entity 'dim_produto', each (key, rule, content) once), first wins:
 --   null_key        product_id IS NULL
 --   reserved_key    product_id = '-1'
@@ -24,15 +24,16 @@
 --   rounds (round n = the n-th state of every key), skipping states the key already applied
 --   (history_id <= origem_historico_id of its current version) and repeats of the previous state;
 --   of staged rows without a history_id only the latest (updated_at) counts, the others are
---   unchanged. Each state is compared with the key's current version: new key -> first
---   version [-infinity, infinity) (inserted); inferred current
---   version -> completed in place (updated); tracked change with an effective day after the
---   current valido_de -> current closed, version n+1 opened (inserted); tracked change dated on or
---   before it -> current corrected in place (updated); type-1 change -> every version overwritten
---   (updated); else nothing (unchanged).
+--   unchanged. A state changes the tracked attributes that differ from the key's current version,
+--   from its effective day on (docs/scd2.md, late-arriving changes): new key -> first version
+--   [-infinity, infinity) (inserted); inferred current version -> completed in place (updated);
+--   tracked change after the first day of the version holding its effective day -> that version
+--   split there, later versions renumbered (inserted); on that first day -> corrected in place
+--   (updated); either way every later version takes the changed attributes; type-1 change -> every
+--   version overwritten (updated); else nothing (unchanged).
 -- Re-binding: fact.fact_vendas lines of a key whose tracked attributes changed get the version
---   valid on their order day (produto_sk; fact_descontos follows); their days go to
---   ctl.agg_refresh_pending (the aggregate groups by the version's categoria). A backdated change
+--   valid on their order day (produto_sk; fact_descontos follows); their aggregate groups go to
+--   ctl.agg_grupos_pendentes (the aggregate groups by the version's categoria). A backdated change
 --   thus moves the facts already loaded after its effective day.
 -- Audit: read = inserted + updated + unchanged + rejected (new rejects); rows_rebound = fact rows re-bound
 --   (fact_vendas lines).
@@ -128,7 +129,10 @@ BEGIN
     END IF;
     CREATE TEMPORARY TABLE etl_corrigido_produto (produto_sk bigint PRIMARY KEY) ON COMMIT DROP;
 
-    -- round n applies the n-th state of every key, each compared with the key's current version
+    -- round n applies the n-th state of every key. The attributes a state changes are those that
+    -- differ from the key's current version (the state written before it); they take effect from the
+    -- state's effective day in the version holding that day (alvo), and in every later version
+    -- (docs/scd2.md, "Late-arriving changes")
     v_bulk := NOT EXISTS (SELECT 1 FROM dim.dim_produto AS b WHERE b.produto_sk <> -1);
     IF v_bulk THEN
         CALL etl.bulk_load_begin('dim.dim_produto', p_run_id);
@@ -138,24 +142,41 @@ BEGIN
             DROP TABLE pg_temp.etl_scd_produto;
         END IF;
         CREATE TEMPORARY TABLE etl_scd_produto ON COMMIT DROP AS
-        SELECT s.*, c.produto_sk AS atual_sk, c.versao AS atual_versao,
-               CASE WHEN c.produto_sk IS NULL THEN 'nova_chave'
-                    WHEN c.inferido THEN 'inferido_completado'
-                    WHEN (c.categoria, c.subcategoria, c.custo_unitario)
-                         IS DISTINCT FROM (s.category, s.subcategory, s.unit_cost)
-                        THEN CASE WHEN s.efetivo > c.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
-                    WHEN (c.nome, c.preco_lista) IS DISTINCT FROM (s.nome, s.list_price) THEN 'tipo1'
-                    ELSE 'igual' END AS acao
-        FROM pg_temp.etl_fila_produto AS s
-        LEFT JOIN dim.dim_produto AS c ON c.produto_id = s.product_id AND c.eh_atual
-        WHERE s.rodada = v_rodada;
+        SELECT a.*,
+               CASE WHEN a.acao IN ('nova_versao', 'versao_corrigida') THEN a.dia_sk ELSE a.atual_sk END AS alvo_sk
+        FROM (SELECT s.*, c.produto_sk AS atual_sk,
+                     v.produto_sk AS dia_sk, v.versao AS dia_versao, v.valido_ate AS dia_ate,
+                     v.categoria AS dia_categoria, v.subcategoria AS dia_subcategoria,
+                     v.custo_unitario AS dia_custo_unitario,
+                     (c.categoria, c.subcategoria)   -- a subcategory belongs to its category
+                         IS DISTINCT FROM (s.category, s.subcategory) AS muda_categoria,
+                     c.custo_unitario IS DISTINCT FROM s.unit_cost AS muda_custo,
+                     CASE WHEN c.produto_sk IS NULL THEN 'nova_chave'
+                          WHEN c.inferido THEN 'inferido_completado'
+                          WHEN (c.categoria, c.subcategoria, c.custo_unitario)
+                               IS DISTINCT FROM (s.category, s.subcategory, s.unit_cost)
+                              THEN CASE WHEN s.efetivo > v.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
+                          WHEN (c.nome, c.preco_lista) IS DISTINCT FROM (s.nome, s.list_price) THEN 'tipo1'
+                          ELSE 'igual' END AS acao
+              FROM pg_temp.etl_fila_produto AS s
+              LEFT JOIN dim.dim_produto AS c ON c.produto_id = s.product_id AND c.eh_atual
+              LEFT JOIN dim.dim_produto AS v   -- the version holding the effective day
+                     ON v.produto_id = s.product_id AND v.valido_de <= s.efetivo AND v.valido_ate > s.efetivo
+              WHERE s.rodada = v_rodada) AS a;
 
         WITH merged AS (
             MERGE INTO dim.dim_produto AS t
             USING (SELECT * FROM pg_temp.etl_scd_produto AS k WHERE k.acao <> 'igual') AS s
-            ON t.produto_sk = s.atual_sk
+            ON t.produto_sk = s.alvo_sk
             WHEN MATCHED AND s.acao = 'nova_versao' THEN
                 UPDATE SET valido_ate = s.efetivo, eh_atual = false, nome = s.nome, preco_lista = s.list_price,
+                           updated_run_id = p_run_id
+            WHEN MATCHED AND s.acao = 'versao_corrigida' THEN
+                UPDATE SET nome = s.nome, preco_lista = s.list_price,
+                           categoria = CASE WHEN s.muda_categoria THEN s.category ELSE t.categoria END,
+                           subcategoria = CASE WHEN s.muda_categoria THEN s.subcategory ELSE t.subcategoria END,
+                           custo_unitario = CASE WHEN s.muda_custo THEN s.unit_cost ELSE t.custo_unitario END,
+                           origem_historico_id = coalesce(s.history_id, t.origem_historico_id),
                            updated_run_id = p_run_id
             WHEN MATCHED THEN
                 UPDATE SET nome = s.nome, categoria = s.category, subcategoria = s.subcategory,
@@ -174,19 +195,54 @@ BEGIN
           INTO v_inserted, v_updated
           FROM merged AS m;
 
+        IF EXISTS (SELECT 1 FROM pg_temp.etl_scd_produto AS k
+                   WHERE k.acao IN ('nova_versao', 'versao_corrigida') AND k.dia_ate <> 'infinity') THEN
+            -- a split in the middle of history: the later versions move up one number (through negative
+            -- numbers: (produto_id, versao) is unique at every row)
+            UPDATE dim.dim_produto AS t
+               SET versao = -(t.versao + 1), updated_run_id = p_run_id
+              FROM pg_temp.etl_scd_produto AS k
+             WHERE k.acao = 'nova_versao' AND k.dia_ate <> 'infinity'
+               AND t.produto_id = k.product_id AND t.valido_de > k.efetivo;
+            UPDATE dim.dim_produto AS t
+               SET versao = -t.versao
+              FROM pg_temp.etl_scd_produto AS k
+             WHERE k.acao = 'nova_versao' AND k.dia_ate <> 'infinity'
+               AND t.produto_id = k.product_id AND t.versao < 0;
+            -- the later versions take the changed attributes too (the current one among them); their
+            -- category changed in place: the harness queues the aggregate groups they sold in
+            UPDATE dim.dim_produto AS t
+               SET categoria = CASE WHEN k.muda_categoria THEN k.category ELSE t.categoria END,
+                   subcategoria = CASE WHEN k.muda_categoria THEN k.subcategory ELSE t.subcategoria END,
+                   custo_unitario = CASE WHEN k.muda_custo THEN k.unit_cost ELSE t.custo_unitario END,
+                   origem_historico_id = CASE WHEN t.eh_atual THEN coalesce(k.history_id, t.origem_historico_id)
+                                              ELSE t.origem_historico_id END,
+                   updated_run_id = p_run_id
+              FROM pg_temp.etl_scd_produto AS k
+             WHERE k.acao IN ('nova_versao', 'versao_corrigida') AND k.dia_ate <> 'infinity'
+               AND t.produto_id = k.product_id AND t.valido_de > k.efetivo;
+        END IF;
+
+        -- the new versions of type-2 changes: the split version's attributes with the changed ones,
+        -- up to where the split version ended (current if it was)
         INSERT INTO dim.dim_produto (produto_id, nome, categoria, subcategoria, preco_lista, custo_unitario, inferido,
                                      valido_de, valido_ate, eh_atual, versao, origem_historico_id, inserted_run_id)
-        SELECT k.product_id, k.nome, k.category, k.subcategory, k.list_price, k.unit_cost, false,
-               k.efetivo, 'infinity', true, k.atual_versao + 1, k.history_id, p_run_id
+        SELECT k.product_id, k.nome,
+               CASE WHEN k.muda_categoria THEN k.category ELSE k.dia_categoria END,
+               CASE WHEN k.muda_categoria THEN k.subcategory ELSE k.dia_subcategoria END,
+               k.list_price,
+               CASE WHEN k.muda_custo THEN k.unit_cost ELSE k.dia_custo_unitario END,
+               false, k.efetivo, k.dia_ate, k.dia_ate = 'infinity', k.dia_versao + 1, k.history_id, p_run_id
         FROM pg_temp.etl_scd_produto AS k
         WHERE k.acao = 'nova_versao';
         GET DIAGNOSTICS v_count = ROW_COUNT;
         v_inserted := v_inserted + v_count;
 
+        -- type 1: every other version takes the untracked attributes too
         UPDATE dim.dim_produto AS t
            SET nome = k.nome, preco_lista = k.list_price, updated_run_id = p_run_id
           FROM pg_temp.etl_scd_produto AS k
-         WHERE k.acao <> 'igual' AND t.produto_id = k.product_id AND NOT t.eh_atual
+         WHERE k.acao <> 'igual' AND t.produto_id = k.product_id
            AND (t.nome, t.preco_lista) IS DISTINCT FROM (k.nome, k.list_price);
 
         INSERT INTO pg_temp.etl_mudou_produto (product_id)
@@ -194,7 +250,7 @@ BEGIN
         WHERE k.acao IN ('nova_versao', 'versao_corrigida', 'inferido_completado')
         ON CONFLICT (product_id) DO NOTHING;
         INSERT INTO pg_temp.etl_corrigido_produto (produto_sk)
-        SELECT k.atual_sk FROM pg_temp.etl_scd_produto AS k
+        SELECT k.alvo_sk FROM pg_temp.etl_scd_produto AS k
         WHERE k.acao IN ('versao_corrigida', 'inferido_completado')
         ON CONFLICT (produto_sk) DO NOTHING;
     END LOOP;
@@ -210,17 +266,21 @@ BEGIN
     -- by two range probes of fact_vendas_produto (produto_sk, data_sk) per version (V111), each a
     -- branch of the LATERAL (written as one join with an OR, the planner hashed the whole fact at
     -- scale 10: 5.5 s for a daily load). data_sk orders as the days do (yyyymmdd; the unknown day -1
-    -- is 0001-01-01, before any finite day).
+    -- is 0001-01-01, before any finite day). The changed keys' statistics first (a temporary table
+    -- has none).
+    ANALYZE pg_temp.etl_mudou_produto;
     CREATE TEMPORARY TABLE etl_revinculo_produto ON COMMIT DROP AS
-    SELECT f.item_pedido_id, f.data_sk, v.produto_sk
+    SELECT f.item_pedido_id, f.data_sk, f.regiao_sk, f.equipe_sk, f.vendedor_sk, f.eh_cancelado, v.produto_sk
     FROM pg_temp.etl_mudou_produto AS k
     JOIN dim.dim_produto AS o ON o.produto_id = k.product_id
     CROSS JOIN LATERAL (
-        SELECT f1.item_pedido_id, f1.data_sk FROM fact.fact_vendas AS f1
+        SELECT f1.item_pedido_id, f1.data_sk, f1.regiao_sk, f1.equipe_sk, f1.vendedor_sk, f1.eh_cancelado
+        FROM fact.fact_vendas AS f1
         WHERE f1.produto_sk = o.produto_sk AND isfinite(o.valido_de)
           AND f1.data_sk < to_char(o.valido_de, 'YYYYMMDD')::integer
         UNION ALL
-        SELECT f2.item_pedido_id, f2.data_sk FROM fact.fact_vendas AS f2
+        SELECT f2.item_pedido_id, f2.data_sk, f2.regiao_sk, f2.equipe_sk, f2.vendedor_sk, f2.eh_cancelado
+        FROM fact.fact_vendas AS f2
         WHERE f2.produto_sk = o.produto_sk AND isfinite(o.valido_ate)
           AND f2.data_sk >= to_char(o.valido_ate, 'YYYYMMDD')::integer
     ) AS f
@@ -237,13 +297,16 @@ BEGIN
        SET produto_sk = r.produto_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_produto AS r
      WHERE f.item_pedido_id = r.item_pedido_id AND f.produto_sk IS DISTINCT FROM r.produto_sk;
-    -- re-bound days, and the days of versions changed in place (completed/corrected category)
-    INSERT INTO ctl.agg_refresh_pending (data, reason, run_id)
-    SELECT DISTINCT d.data, 'vendas re-vinculadas a outra versão de produto', p_run_id
+    -- the aggregate groups (day x region x team x seller) of the re-bound lines, recomputed by the
+    -- group refresh of the fact_vendas step (a line's category is in no day x region table); the
+    -- days of versions changed in place (completed/corrected category) whole
+    INSERT INTO ctl.agg_grupos_pendentes (data_sk, regiao_sk, equipe_sk, vendedor_sk, run_id)
+    SELECT DISTINCT r.data_sk, r.regiao_sk, r.equipe_sk, r.vendedor_sk, p_run_id
     FROM pg_temp.etl_revinculo_produto AS r
-    JOIN dim.dim_data AS d ON d.data_sk = r.data_sk
-    UNION
-    SELECT d.data, 'versão de produto corrigida no lugar', p_run_id
+    WHERE NOT r.eh_cancelado
+    ON CONFLICT DO NOTHING;
+    INSERT INTO ctl.agg_refresh_pending (data, reason, run_id)
+    SELECT DISTINCT d.data, 'versão de produto corrigida no lugar', p_run_id
     FROM pg_temp.etl_corrigido_produto AS k
     JOIN fact.fact_vendas AS f ON f.produto_sk = k.produto_sk
     JOIN dim.dim_data AS d ON d.data_sk = f.data_sk

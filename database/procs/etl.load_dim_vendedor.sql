@@ -8,9 +8,9 @@
 --   type 1: a team moved to another region moves all its history).  Type 1 (overwritten on every
 --   version of the key): nome, cidade, uf, contratado_em.
 -- Effective date of a change: the staged row's updated_at as a date in America/Sao_Paulo. The
---   extraction reads the shop's change log (shop.sellers_history, oltp V002): every state written
---   in the window, numbered by history_id, so several changes between two loads give several
---   versions (docs/scd2.md).
+--   extraction reads the shop's change log (shop.sellers_history, oltp V002): every state recorded
+--   in the window (recorded_at), numbered by history_id, so several changes between two loads give
+--   several versions (docs/scd2.md).
 -- Screens (audit.rejected_rows, entity 'dim_vendedor', each (key, rule, content) once), first wins:
 --   null_key (seller_id NULL), reserved_key (seller_id = '-1'), key_too_long (seller_id or team_id
 --   longer than 200 characters), date_out_of_range (hired_on infinite or outside 0001..9999).
@@ -22,16 +22,18 @@
 --   rounds (round n = the n-th state of every key), skipping states the key already applied
 --   (history_id <= origem_historico_id of its current version) and repeats of the previous state;
 --   of staged rows without a history_id only the latest (updated_at) counts, the others are
---   unchanged. Each state is compared with the key's current version: new key -> first
---   version [-infinity, infinity) (inserted); inferred current
---   version -> completed in place (updated); team change with an effective day after the current
---   valido_de -> current closed, version n+1 opened (inserted); team change dated on or before it
---   -> current corrected in place (updated); type-1 change -> every version overwritten
---   (updated); else nothing (unchanged).
+--   unchanged. A state whose team differs from the key's current version changes the team from its
+--   effective day on (docs/scd2.md, late-arriving changes): new key -> first version [-infinity,
+--   infinity) (inserted); inferred current version -> completed in place (updated); team change
+--   after the first day of the version holding its effective day -> that version split there, later
+--   versions renumbered (inserted); on that first day -> corrected in place (updated); either way
+--   every later version takes the new team; type-1 change -> every version overwritten (updated);
+--   else nothing (unchanged).
 -- Re-binding, for keys whose team changed: fact.fact_vendas lines get the version valid on their
---   order day (vendedor_sk, equipe_sk; fact_descontos.vendedor_sk follows; their days go to
---   ctl.agg_refresh_pending); fact.fact_metas rows get the version valid on the first day of
---   their month (vendedor_sk, equipe_sk). A backdated change thus moves facts already loaded.
+--   order day (vendedor_sk, equipe_sk; fact_descontos.vendedor_sk follows; the aggregate groups
+--   they leave and join go to ctl.agg_grupos_pendentes); fact.fact_metas rows get the version valid
+--   on the first day of their month (vendedor_sk, equipe_sk). A backdated change thus moves facts
+--   already loaded.
 -- Audit: read = inserted + updated + unchanged + rejected (new rejects); rows_rebound = fact rows re-bound
 --   (fact_vendas lines and fact_metas goals).  Rerun: no change (states already
 --   applied are skipped).  Does not commit.
@@ -125,7 +127,10 @@ BEGIN
     END IF;
     CREATE TEMPORARY TABLE etl_mudou_vendedor (seller_id text PRIMARY KEY) ON COMMIT DROP;
 
-    -- round n applies the n-th state of every key, each compared with the key's current version
+    -- round n applies the n-th state of every key. A team change (the state's team differs from the
+    -- key's current version, the state written before it) takes effect from the state's effective
+    -- day in the version holding that day (alvo), and in every later version (docs/scd2.md,
+    -- "Late-arriving changes")
     v_bulk := NOT EXISTS (SELECT 1 FROM dim.dim_vendedor AS b WHERE b.vendedor_sk <> -1);
     IF v_bulk THEN
         CALL etl.bulk_load_begin('dim.dim_vendedor', p_run_id);
@@ -135,22 +140,27 @@ BEGIN
             DROP TABLE pg_temp.etl_scd_vendedor;
         END IF;
         CREATE TEMPORARY TABLE etl_scd_vendedor ON COMMIT DROP AS
-        SELECT s.*, c.vendedor_sk AS atual_sk, c.versao AS atual_versao,
-               CASE WHEN c.vendedor_sk IS NULL THEN 'nova_chave'
-                    WHEN c.inferido THEN 'inferido_completado'
-                    WHEN (c.equipe_id, c.equipe_sk) IS DISTINCT FROM (s.team_id, s.equipe_sk)
-                        THEN CASE WHEN s.efetivo > c.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
-                    WHEN (c.nome, c.cidade, c.uf, c.contratado_em) IS DISTINCT FROM (s.nome, s.city, s.state, s.hired_on)
-                        THEN 'tipo1'
-                    ELSE 'igual' END AS acao
-        FROM pg_temp.etl_fila_vendedor AS s
-        LEFT JOIN dim.dim_vendedor AS c ON c.vendedor_id = s.seller_id AND c.eh_atual
-        WHERE s.rodada = v_rodada;
+        SELECT a.*,
+               CASE WHEN a.acao IN ('nova_versao', 'versao_corrigida') THEN a.dia_sk ELSE a.atual_sk END AS alvo_sk
+        FROM (SELECT s.*, c.vendedor_sk AS atual_sk,
+                     v.vendedor_sk AS dia_sk, v.versao AS dia_versao, v.valido_ate AS dia_ate,
+                     CASE WHEN c.vendedor_sk IS NULL THEN 'nova_chave'
+                          WHEN c.inferido THEN 'inferido_completado'
+                          WHEN (c.equipe_id, c.equipe_sk) IS DISTINCT FROM (s.team_id, s.equipe_sk)
+                              THEN CASE WHEN s.efetivo > v.valido_de THEN 'nova_versao' ELSE 'versao_corrigida' END
+                          WHEN (c.nome, c.cidade, c.uf, c.contratado_em) IS DISTINCT FROM (s.nome, s.city, s.state, s.hired_on)
+                              THEN 'tipo1'
+                          ELSE 'igual' END AS acao
+              FROM pg_temp.etl_fila_vendedor AS s
+              LEFT JOIN dim.dim_vendedor AS c ON c.vendedor_id = s.seller_id AND c.eh_atual
+              LEFT JOIN dim.dim_vendedor AS v   -- the version holding the effective day
+                     ON v.vendedor_id = s.seller_id AND v.valido_de <= s.efetivo AND v.valido_ate > s.efetivo
+              WHERE s.rodada = v_rodada) AS a;
 
         WITH merged AS (
             MERGE INTO dim.dim_vendedor AS t
             USING (SELECT * FROM pg_temp.etl_scd_vendedor AS k WHERE k.acao <> 'igual') AS s
-            ON t.vendedor_sk = s.atual_sk
+            ON t.vendedor_sk = s.alvo_sk
             WHEN MATCHED AND s.acao = 'nova_versao' THEN
                 UPDATE SET valido_ate = s.efetivo, eh_atual = false, nome = s.nome, cidade = s.city, uf = s.state,
                            contratado_em = s.hired_on, updated_run_id = p_run_id
@@ -171,19 +181,46 @@ BEGIN
           INTO v_inserted, v_updated
           FROM merged AS m;
 
+        IF EXISTS (SELECT 1 FROM pg_temp.etl_scd_vendedor AS k
+                   WHERE k.acao IN ('nova_versao', 'versao_corrigida') AND k.dia_ate <> 'infinity') THEN
+            -- a split in the middle of history: the later versions move up one number (through negative
+            -- numbers: (vendedor_id, versao) is unique at every row)
+            UPDATE dim.dim_vendedor AS t
+               SET versao = -(t.versao + 1), updated_run_id = p_run_id
+              FROM pg_temp.etl_scd_vendedor AS k
+             WHERE k.acao = 'nova_versao' AND k.dia_ate <> 'infinity'
+               AND t.vendedor_id = k.seller_id AND t.valido_de > k.efetivo;
+            UPDATE dim.dim_vendedor AS t
+               SET versao = -t.versao
+              FROM pg_temp.etl_scd_vendedor AS k
+             WHERE k.acao = 'nova_versao' AND k.dia_ate <> 'infinity'
+               AND t.vendedor_id = k.seller_id AND t.versao < 0;
+            -- the later versions take the new team too (the current one among them)
+            UPDATE dim.dim_vendedor AS t
+               SET equipe_id = k.team_id, equipe_sk = k.equipe_sk,
+                   origem_historico_id = CASE WHEN t.eh_atual THEN coalesce(k.history_id, t.origem_historico_id)
+                                              ELSE t.origem_historico_id END,
+                   updated_run_id = p_run_id
+              FROM pg_temp.etl_scd_vendedor AS k
+             WHERE k.acao IN ('nova_versao', 'versao_corrigida') AND k.dia_ate <> 'infinity'
+               AND t.vendedor_id = k.seller_id AND t.valido_de > k.efetivo;
+        END IF;
+
+        -- the new versions of team changes, up to where the split version ended (current if it was)
         INSERT INTO dim.dim_vendedor (vendedor_id, nome, equipe_id, equipe_sk, cidade, uf, contratado_em, inferido,
                                       valido_de, valido_ate, eh_atual, versao, origem_historico_id, inserted_run_id)
         SELECT k.seller_id, k.nome, k.team_id, k.equipe_sk, k.city, k.state, k.hired_on, false,
-               k.efetivo, 'infinity', true, k.atual_versao + 1, k.history_id, p_run_id
+               k.efetivo, k.dia_ate, k.dia_ate = 'infinity', k.dia_versao + 1, k.history_id, p_run_id
         FROM pg_temp.etl_scd_vendedor AS k
         WHERE k.acao = 'nova_versao';
         GET DIAGNOSTICS v_count = ROW_COUNT;
         v_inserted := v_inserted + v_count;
 
+        -- type 1: every other version takes the untracked attributes too
         UPDATE dim.dim_vendedor AS t
            SET nome = k.nome, cidade = k.city, uf = k.state, contratado_em = k.hired_on, updated_run_id = p_run_id
           FROM pg_temp.etl_scd_vendedor AS k
-         WHERE k.acao <> 'igual' AND t.vendedor_id = k.seller_id AND NOT t.eh_atual
+         WHERE k.acao <> 'igual' AND t.vendedor_id = k.seller_id
            AND (t.nome, t.cidade, t.uf, t.contratado_em) IS DISTINCT FROM (k.nome, k.city, k.state, k.hired_on);
 
         INSERT INTO pg_temp.etl_mudou_vendedor (seller_id)
@@ -195,11 +232,15 @@ BEGIN
         CALL etl.bulk_load_end('dim.dim_vendedor');
     END IF;
 
+    -- the changed keys' statistics first (a temporary table has none: the planner guessed 1,360
+    -- sellers and hashed the whole fact to re-bind the lines of two)
+    ANALYZE pg_temp.etl_mudou_vendedor;
     IF to_regclass('pg_temp.etl_revinculo_vendedor') IS NOT NULL THEN
         DROP TABLE pg_temp.etl_revinculo_vendedor;
     END IF;
     CREATE TEMPORARY TABLE etl_revinculo_vendedor ON COMMIT DROP AS
-    SELECT f.item_pedido_id, f.data_sk, v.vendedor_sk, v.equipe_sk
+    SELECT f.item_pedido_id, f.data_sk, f.regiao_sk, f.eh_cancelado, f.vendedor_sk AS antes_vendedor_sk,
+           f.equipe_sk AS antes_equipe_sk, v.vendedor_sk, v.equipe_sk
     FROM pg_temp.etl_mudou_vendedor AS k
     JOIN dim.dim_vendedor AS o ON o.vendedor_id = k.seller_id
     JOIN fact.fact_vendas AS f ON f.vendedor_sk = o.vendedor_sk
@@ -216,11 +257,16 @@ BEGIN
        SET vendedor_sk = r.vendedor_sk, updated_run_id = p_run_id
       FROM pg_temp.etl_revinculo_vendedor AS r
      WHERE f.item_pedido_id = r.item_pedido_id AND f.vendedor_sk IS DISTINCT FROM r.vendedor_sk;
-    INSERT INTO ctl.agg_refresh_pending (data, reason, run_id)
-    SELECT DISTINCT d.data, 'vendas re-vinculadas a outra versão de vendedor', p_run_id
+    -- the aggregate groups (day x region x team x seller) the re-bound lines leave and join, recomputed
+    -- by the group refresh of the fact_vendas step (a seller's version or team is in no day x region
+    -- table: whole days would recompute every seller of the day)
+    INSERT INTO ctl.agg_grupos_pendentes (data_sk, regiao_sk, equipe_sk, vendedor_sk, run_id)
+    SELECT DISTINCT r.data_sk, r.regiao_sk, g.equipe_sk, g.vendedor_sk, p_run_id
     FROM pg_temp.etl_revinculo_vendedor AS r
-    JOIN dim.dim_data AS d ON d.data_sk = r.data_sk
-    ON CONFLICT (data) DO NOTHING;
+    CROSS JOIN LATERAL (VALUES (r.antes_equipe_sk, r.antes_vendedor_sk), (r.equipe_sk, r.vendedor_sk))
+        AS g (equipe_sk, vendedor_sk)
+    WHERE NOT r.eh_cancelado
+    ON CONFLICT DO NOTHING;
 
     UPDATE fact.fact_metas AS m
        SET vendedor_sk = v.vendedor_sk, equipe_sk = v.equipe_sk, updated_run_id = p_run_id

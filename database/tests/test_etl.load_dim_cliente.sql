@@ -1,8 +1,8 @@
 -- etl.load_dim_cliente: region resolution, dedup, blank name, screens, inferred customer completed,
 -- audit counts, watermark, rerun no-op, update, backdated change, two changes in one window (change
--- log), bad input.
+-- log), late-arriving changes split in the middle of history, bad input.
 BEGIN;
-SELECT plan(27);
+SELECT plan(36);
 
 SELECT is_procedure('etl', 'load_dim_cliente', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_cliente has the load contract signature');
@@ -179,6 +179,85 @@ SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged, rows_reb
                   'the same change-log rows again (overlap, reprocess): every state is skipped');
 SELECT set_eq($$SELECT * FROM dim.dim_cliente$$, $$SELECT * FROM before_overlap$$,
               'the same change-log rows again: the dimension is unchanged');
+
+-- late-arriving changes (recorded after later ones, effective before them): C8 moves SP -> BA on
+-- 2024-04-01; then a segment change recorded later but effective 2024-02-01 splits version 1 in the
+-- middle of history (the later version keeps its city, takes the segment, and is renumbered); then a
+-- move effective 2023-06-01, before the customer's first recorded day, splits version 1 again and
+-- moves every later version too (the latest state of an attribute holds from its effective day on)
+INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE
+VALUES (940011, 'test', 'test'), (940012, 'test', 'test'), (940013, 'test', 'test'), (940014, 'test', 'test'),
+       (940015, 'test', 'test');
+INSERT INTO dim.dim_regiao (regiao_id, nome) VALUES ('NE', 'Nordeste') ON CONFLICT (regiao_id) DO NOTHING;
+TRUNCATE stg.customers;
+INSERT INTO stg.customers (customer_id, customer_unique_id, name, city, state, region_id, segment, updated_at, history_id)
+VALUES ('C8', 'U8', 'Rui', 'São Paulo', 'SP', 'SE', 'varejo', '2024-01-10 10:00-03', 80);
+CALL etl.load_dim_cliente(940011, '2024-01-10 12:00-03');
+INSERT INTO fact.fact_vendas (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk,
+                              equipe_sk, regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida,
+                              preco_unitario, valor_bruto, valor_desconto, valor_total_liquido, custo_total)
+SELECT x.id, x.id, 1, x.dia, c.cliente_sk, -1, -1, -1, c.regiao_sk, -1, 'delivered', false, 1, 10, 10, 0, 10, 5
+FROM (VALUES ('L81', 20231201), ('L82', 20240215), ('L83', 20240410), ('L84', 20240601)) AS x(id, dia)
+JOIN dim.dim_cliente c ON c.cliente_id = 'C8' AND c.eh_atual;
+TRUNCATE stg.customers;
+INSERT INTO stg.customers (customer_id, customer_unique_id, name, city, state, region_id, segment, updated_at, history_id)
+VALUES ('C8', 'U8', 'Rui', 'Salvador', 'BA', 'NE', 'varejo', '2024-04-01 10:00-03', 81);
+CALL etl.load_dim_cliente(940012, '2024-06-02 12:00-03');
+DELETE FROM ctl.agg_refresh_pending;
+TRUNCATE stg.customers;
+INSERT INTO stg.customers (customer_id, customer_unique_id, name, city, state, region_id, segment, updated_at, history_id)
+VALUES ('C8', 'U8', 'Rui', 'Salvador', 'BA', 'NE', 'atacado', '2024-02-01 10:00-03', 82);
+CALL etl.load_dim_cliente(940013, '2024-06-03 12:00-03');
+SELECT results_eq($$SELECT c.versao, c.cidade, c.segmento, c.valido_de, c.valido_ate, c.eh_atual, c.origem_historico_id
+                    FROM dim.dim_cliente c WHERE c.cliente_id = 'C8' ORDER BY c.versao$$,
+                  $$VALUES (1, 'São Paulo', 'varejo', '-infinity'::date, '2024-02-01'::date, false, 80::bigint),
+                           (2, 'São Paulo', 'atacado', '2024-02-01'::date, '2024-04-01'::date, false, 82::bigint),
+                           (3, 'Salvador', 'atacado', '2024-04-01'::date, 'infinity'::date, true, 82::bigint)$$,
+                  'late segment change between two versions: version 1 split at its day, the later version keeps its city, takes the segment, becomes version 3');
+SELECT results_eq($$SELECT f.item_pedido_id, c.versao, r.regiao_id, f.updated_run_id FROM fact.fact_vendas f
+                    JOIN dim.dim_cliente c USING (cliente_sk) JOIN dim.dim_regiao r ON r.regiao_sk = f.regiao_sk
+                    WHERE f.item_pedido_id LIKE 'L8_' ORDER BY 1$$,
+                  $$VALUES ('L81', 1, 'SE', NULL::bigint), ('L82', 2, 'SE', 940013::bigint),
+                           ('L83', 3, 'NE', 940012::bigint), ('L84', 3, 'NE', 940012::bigint)$$,
+                  'middle split: only the sale inside the new version is re-bound');
+SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_rebound FROM audit.etl_run_entity
+                    WHERE run_id = 940013 AND entity = 'dim_cliente'$$,
+                  $$VALUES (1::bigint, 0::bigint, 1::bigint)$$, 'audit: the split is one insert, one sale re-bound');
+SELECT is((SELECT count(*) FROM ctl.agg_refresh_pending), 0::bigint,
+          'the re-bound sale kept its region: no day to refresh');
+TRUNCATE stg.customers;
+INSERT INTO stg.customers (customer_id, customer_unique_id, name, city, state, region_id, segment, updated_at, history_id)
+VALUES ('C8', 'U8', 'Rui', 'Recife', 'PE', 'NE', 'atacado', '2023-06-01 10:00-03', 83);
+CALL etl.load_dim_cliente(940014, '2024-06-04 12:00-03');
+SELECT results_eq($$SELECT c.versao, c.cidade, c.uf, c.segmento, c.valido_de, c.valido_ate, c.eh_atual
+                    FROM dim.dim_cliente c WHERE c.cliente_id = 'C8' ORDER BY c.versao$$,
+                  $$VALUES (1, 'São Paulo', 'SP', 'varejo', '-infinity'::date, '2023-06-01'::date, false),
+                           (2, 'Recife', 'PE', 'varejo', '2023-06-01'::date, '2024-02-01'::date, false),
+                           (3, 'Recife', 'PE', 'atacado', '2024-02-01'::date, '2024-04-01'::date, false),
+                           (4, 'Recife', 'PE', 'atacado', '2024-04-01'::date, 'infinity'::date, true)$$,
+                  'move effective before the first recorded day: version 1 split, every later version takes the move');
+SELECT results_eq($$SELECT f.item_pedido_id, c.versao, r.regiao_id FROM fact.fact_vendas f
+                    JOIN dim.dim_cliente c USING (cliente_sk) JOIN dim.dim_regiao r ON r.regiao_sk = f.regiao_sk
+                    WHERE f.item_pedido_id LIKE 'L8_' ORDER BY 1$$,
+                  $$VALUES ('L81', 2, 'NE'), ('L82', 3, 'NE'), ('L83', 4, 'NE'), ('L84', 4, 'NE')$$,
+                  'every sale on the version of its day, with the region that version now has');
+SELECT set_eq($$SELECT data FROM ctl.agg_refresh_pending$$, $$VALUES ('2023-12-01'::date), ('2024-02-15'::date)$$,
+              'the days of the sales whose region changed (SE to NE) are pending for the aggregate refresh');
+SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_rebound, (SELECT count(*) FROM dim.dim_cliente
+                                                                      WHERE cliente_id = 'C8' AND origem_historico_id = 83)
+                    FROM audit.etl_run_entity WHERE run_id = 940014 AND entity = 'dim_cliente'$$,
+                  $$VALUES (1::bigint, 0::bigint, 2::bigint, 2::bigint)$$,
+                  'audit: one split; two sales re-bound (one to the new version, one to its version''s new region); the new and the current version stamped');
+CREATE TEMP TABLE before_late_rerun AS SELECT * FROM dim.dim_cliente;
+TRUNCATE stg.customers;
+INSERT INTO stg.customers (customer_id, customer_unique_id, name, city, state, region_id, segment, updated_at, history_id)
+VALUES ('C8', 'U8', 'Rui', 'São Paulo', 'SP', 'SE', 'varejo', '2024-01-10 10:00-03', 80),
+       ('C8', 'U8', 'Rui', 'Salvador', 'BA', 'NE', 'varejo', '2024-04-01 10:00-03', 81),
+       ('C8', 'U8', 'Rui', 'Salvador', 'BA', 'NE', 'atacado', '2024-02-01 10:00-03', 82),
+       ('C8', 'U8', 'Rui', 'Recife', 'PE', 'NE', 'atacado', '2023-06-01 10:00-03', 83);
+CALL etl.load_dim_cliente(940015, '2024-06-04 12:00-03');
+SELECT set_eq($$SELECT * FROM dim.dim_cliente$$, $$SELECT * FROM before_late_rerun$$,
+              'the late states again (overlap, reprocess): the dimension is unchanged');
 
 SELECT throws_ok($$CALL etl.load_dim_cliente(NULL, now())$$, '22023', NULL, 'NULL run id: invalid_parameter_value');
 SELECT throws_ok($$CALL etl.load_dim_cliente(-42, now())$$, '23503', NULL, 'unknown run id: foreign_key_violation');

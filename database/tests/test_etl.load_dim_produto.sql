@@ -1,8 +1,8 @@
 -- etl.load_dim_produto: first load, screens (null key, negative price), inferred product completed,
 -- audit counts, watermark, rerun no-op, update, type-2 change, two changes in one window (change
--- log), bad input.
+-- log), a late re-categorisation split in the middle of history, bad input.
 BEGIN;
-SELECT plan(22);
+SELECT plan(27);
 
 SELECT is_procedure('etl', 'load_dim_produto', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_produto has the load contract signature');
@@ -101,6 +101,7 @@ SELECT x.id, x.id, 1, x.dia, -1, p.produto_sk, -1, -1, -1, -1, 'delivered', fals
 FROM (VALUES ('K51', 20240201), ('K52', 20240305), ('K53', 20240320)) AS x(id, dia)
 JOIN dim.dim_produto p ON p.produto_id = 'P5' AND p.eh_atual;
 DELETE FROM ctl.agg_refresh_pending;
+DELETE FROM ctl.agg_grupos_pendentes;
 TRUNCATE stg.products;
 INSERT INTO stg.products (product_id, name, category, subcategory, list_price, unit_cost, updated_at, history_id)
 VALUES ('P5', 'Lápis',    'papelaria', 'escrita', 2.00, 1.00, '2024-01-10 10:00-03', 50),  -- applied already
@@ -123,8 +124,10 @@ SELECT results_eq($$SELECT rows_read, rows_inserted, rows_updated, rows_unchange
                     WHERE run_id = 950006 AND entity = 'dim_produto'$$,
                   $$VALUES (4::bigint, 2::bigint, 1::bigint, 1::bigint, 2::bigint)$$,
                   'audit: 2 versions opened, 1 corrected, the state already applied unchanged, 2 sales re-bound');
-SELECT set_eq($$SELECT data FROM ctl.agg_refresh_pending$$, $$VALUES ('2024-03-05'::date), ('2024-03-20'::date)$$,
-              'the days of the re-bound sales are pending for the aggregate refresh');
+SELECT set_eq($$SELECT data_sk, regiao_sk, equipe_sk, vendedor_sk FROM ctl.agg_grupos_pendentes
+                UNION ALL SELECT to_char(data, 'YYYYMMDD')::integer, 0, 0, 0 FROM ctl.agg_refresh_pending$$,
+              $$VALUES (20240305, -1, -1, -1), (20240320, -1, -1, -1), (20240320, 0, 0, 0)$$,
+              'pending: the aggregate groups (day x region x team x seller) of the re-bound sales, and whole the day of the version corrected in place');
 CREATE TEMP TABLE before_overlap AS SELECT * FROM dim.dim_produto;
 CALL etl.load_dim_produto(950007, '2024-03-10 18:00-03');
 SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged, rows_rebound FROM audit.etl_run_entity
@@ -133,6 +136,59 @@ SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged, rows_reb
                   'the same change-log rows again (overlap, reprocess): every state is skipped');
 SELECT set_eq($$SELECT * FROM dim.dim_produto$$, $$SELECT * FROM before_overlap$$,
               'the same change-log rows again: the dimension is unchanged');
+
+-- a late re-categorisation: P8's cost changes on 2024-03-01; then a new category recorded later but
+-- effective 2024-02-01 splits version 1 in the middle of history: the category holds from its day on
+-- (the later version takes it too, renumbered), the cost keeps its own history
+INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE
+VALUES (950008, 'test', 'test'), (950009, 'test', 'test'), (950010, 'test', 'test'), (950011, 'test', 'test');
+TRUNCATE stg.products;
+INSERT INTO stg.products (product_id, name, category, subcategory, list_price, unit_cost, updated_at, history_id)
+VALUES ('P8', 'Banco', 'moveis', 'cadeiras', 20.00, 10.00, '2024-01-10 10:00-03', 80);
+CALL etl.load_dim_produto(950008, '2024-01-10 12:00-03');
+INSERT INTO fact.fact_vendas (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk,
+                              equipe_sk, regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida,
+                              preco_unitario, valor_bruto, valor_desconto, valor_total_liquido, custo_total)
+SELECT x.id, x.id, 1, x.dia, -1, p.produto_sk, -1, -1, -1, -1, 'delivered', false, 1, 10, 10, 0, 10, 5
+FROM (VALUES ('N81', 20240120), ('N82', 20240215), ('N83', 20240315)) AS x(id, dia)
+JOIN dim.dim_produto p ON p.produto_id = 'P8' AND p.eh_atual;
+TRUNCATE stg.products;
+INSERT INTO stg.products (product_id, name, category, subcategory, list_price, unit_cost, updated_at, history_id)
+VALUES ('P8', 'Banco', 'moveis', 'cadeiras', 20.00, 12.00, '2024-03-01 10:00-03', 81);
+CALL etl.load_dim_produto(950009, '2024-03-20 12:00-03');
+DELETE FROM ctl.agg_refresh_pending;
+DELETE FROM ctl.agg_grupos_pendentes;
+TRUNCATE stg.products;
+INSERT INTO stg.products (product_id, name, category, subcategory, list_price, unit_cost, updated_at, history_id)
+VALUES ('P8', 'Banco', 'games', 'cadeiras', 20.00, 12.00, '2024-02-01 10:00-03', 82);
+CALL etl.load_dim_produto(950010, '2024-03-21 12:00-03');
+SELECT results_eq($$SELECT versao, categoria, custo_unitario, valido_de, valido_ate, eh_atual, origem_historico_id
+                    FROM dim.dim_produto WHERE produto_id = 'P8' ORDER BY versao$$,
+                  $$VALUES (1, 'moveis', 10.00, '-infinity'::date, '2024-02-01'::date, false, 80::bigint),
+                           (2, 'games', 10.00, '2024-02-01'::date, '2024-03-01'::date, false, 82::bigint),
+                           (3, 'games', 12.00, '2024-03-01'::date, 'infinity'::date, true, 82::bigint)$$,
+                  'late re-categorisation between two versions: split at its day, the later version takes the category and keeps its cost');
+SELECT results_eq($$SELECT f.item_pedido_id, p.versao, p.categoria FROM fact.fact_vendas f
+                    JOIN dim.dim_produto p USING (produto_sk) WHERE f.item_pedido_id LIKE 'N8_' ORDER BY 1$$,
+                  $$VALUES ('N81', 1, 'moveis'), ('N82', 2, 'games'), ('N83', 3, 'games')$$,
+                  'each sale on the version of its day');
+SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_rebound FROM audit.etl_run_entity
+                    WHERE run_id = 950010 AND entity = 'dim_produto'$$,
+                  $$VALUES (1::bigint, 0::bigint, 1::bigint)$$,
+                  'audit: the split is one insert, the sale inside it re-bound');
+SELECT set_eq($$SELECT data_sk, regiao_sk, equipe_sk, vendedor_sk FROM ctl.agg_grupos_pendentes
+                UNION ALL SELECT to_char(data, 'YYYYMMDD')::integer, 0, 0, 0 FROM ctl.agg_refresh_pending$$,
+              $$VALUES (20240215, -1, -1, -1)$$,
+              'the re-bound sale''s group is pending (the later version''s groups are queued by the harness)');
+CREATE TEMP TABLE before_late_rerun AS SELECT * FROM dim.dim_produto;
+TRUNCATE stg.products;
+INSERT INTO stg.products (product_id, name, category, subcategory, list_price, unit_cost, updated_at, history_id)
+VALUES ('P8', 'Banco', 'moveis', 'cadeiras', 20.00, 10.00, '2024-01-10 10:00-03', 80),
+       ('P8', 'Banco', 'moveis', 'cadeiras', 20.00, 12.00, '2024-03-01 10:00-03', 81),
+       ('P8', 'Banco', 'games', 'cadeiras', 20.00, 12.00, '2024-02-01 10:00-03', 82);
+CALL etl.load_dim_produto(950011, '2024-03-21 12:00-03');
+SELECT set_eq($$SELECT * FROM dim.dim_produto$$, $$SELECT * FROM before_late_rerun$$,
+              'the late states again (overlap, reprocess): the dimension is unchanged');
 
 SELECT throws_ok($$CALL etl.load_dim_produto(NULL, now())$$, '22023', NULL, 'NULL run id: invalid_parameter_value');
 SELECT throws_ok($$CALL etl.load_dim_produto(-42, now())$$, '23503', NULL, 'unknown run id: foreign_key_violation');

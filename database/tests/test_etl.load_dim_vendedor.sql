@@ -1,8 +1,8 @@
 -- etl.load_dim_vendedor: team resolution (known, inferred, NULL -> -1), screens, inferred seller
 -- completed, audit counts, watermark, rerun no-op, update, backdated change, two changes in one
--- window (change log), bad input.
+-- window (change log), late-arriving changes split in the middle of history, bad input.
 BEGIN;
-SELECT plan(24);
+SELECT plan(31);
 
 SELECT is_procedure('etl', 'load_dim_vendedor', ARRAY['bigint', 'timestamp with time zone', 'date', 'date'],
                     'etl.load_dim_vendedor has the load contract signature');
@@ -151,6 +151,89 @@ SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_unchanged, rows_reb
                   'the same change-log rows again (overlap, reprocess): every state is skipped');
 SELECT set_eq($$SELECT * FROM dim.dim_vendedor$$, $$SELECT * FROM before_overlap$$,
               'the same change-log rows again: the dimension is unchanged');
+
+-- late-arriving team changes: V8 moves T1 -> T2 on 2024-05-01; then a move to T3 recorded later but
+-- effective 2024-03-01 splits version 1 in the middle of history (the later version takes T3 too: the
+-- latest state of the team holds from its effective day on); then a correction effective on the
+-- first day of the middle version corrects it in place, and the later version with it
+INSERT INTO audit.etl_run (run_id, command, trigger) OVERRIDING SYSTEM VALUE
+VALUES (930008, 'test', 'test'), (930009, 'test', 'test'), (930010, 'test', 'test'), (930011, 'test', 'test'),
+       (930012, 'test', 'test');
+TRUNCATE stg.sellers;
+INSERT INTO stg.sellers (seller_id, name, team_id, city, state, hired_on, updated_at, history_id)
+VALUES ('V8', 'Ivo', 'T1', 'Natal', 'RN', '2022-01-01', '2024-01-10 10:00-03', 80);
+CALL etl.load_dim_vendedor(930008, '2024-01-10 12:00-03');
+INSERT INTO fact.fact_vendas (item_pedido_id, pedido_id, linha, data_sk, cliente_sk, produto_sk, vendedor_sk,
+                              equipe_sk, regiao_sk, desconto_sk, status, eh_cancelado, quantidade_vendida,
+                              preco_unitario, valor_bruto, valor_desconto, valor_total_liquido, custo_total)
+SELECT x.id, x.id, 1, x.dia, -1, -1, v.vendedor_sk, v.equipe_sk, -1, -1, 'delivered', false, 1, 10, 10, 0, 10, 5
+FROM (VALUES ('M81', 20240215), ('M82', 20240315), ('M83', 20240601)) AS x(id, dia)
+JOIN dim.dim_vendedor v ON v.vendedor_id = 'V8' AND v.eh_atual;
+INSERT INTO fact.fact_metas (vendedor_sk, mes_sk, equipe_sk, vendedor_id, mes, valor_meta)
+SELECT v.vendedor_sk, x.sk, v.equipe_sk, 'V8', x.mes, 100
+FROM (VALUES (20240201, '2024-02-01'::date), (20240301, '2024-03-01'::date), (20240601, '2024-06-01'::date)) AS x(sk, mes)
+JOIN dim.dim_vendedor v ON v.vendedor_id = 'V8' AND v.eh_atual;
+TRUNCATE stg.sellers;
+INSERT INTO stg.sellers (seller_id, name, team_id, city, state, hired_on, updated_at, history_id)
+VALUES ('V8', 'Ivo', 'T2', 'Natal', 'RN', '2022-01-01', '2024-05-01 10:00-03', 81);
+CALL etl.load_dim_vendedor(930009, '2024-06-02 12:00-03');
+TRUNCATE stg.sellers;
+INSERT INTO stg.sellers (seller_id, name, team_id, city, state, hired_on, updated_at, history_id)
+VALUES ('V8', 'Ivo', 'T3', 'Natal', 'RN', '2022-01-01', '2024-03-01 10:00-03', 82);
+DELETE FROM ctl.agg_grupos_pendentes;
+DELETE FROM ctl.agg_refresh_pending;
+CALL etl.load_dim_vendedor(930010, '2024-06-03 12:00-03');
+SELECT results_eq($$SELECT v.versao, e.equipe_id, v.valido_de, v.valido_ate, v.eh_atual FROM dim.dim_vendedor v
+                    JOIN dim.dim_equipe e ON e.equipe_sk = v.equipe_sk WHERE v.vendedor_id = 'V8' ORDER BY v.versao$$,
+                  $$VALUES (1, 'T1', '-infinity'::date, '2024-03-01'::date, false),
+                           (2, 'T3', '2024-03-01'::date, '2024-05-01'::date, false),
+                           (3, 'T3', '2024-05-01'::date, 'infinity'::date, true)$$,
+                  'late team change between two versions: version 1 split at its day, the later version renumbered and in T3');
+SELECT results_eq($$SELECT x.k, v.versao, e.equipe_id FROM (
+                        SELECT f.item_pedido_id AS k, f.vendedor_sk, f.equipe_sk FROM fact.fact_vendas f
+                        WHERE f.item_pedido_id LIKE 'M8_'
+                        UNION ALL
+                        SELECT m.mes::text, m.vendedor_sk, m.equipe_sk FROM fact.fact_metas m WHERE m.vendedor_id = 'V8') x
+                    JOIN dim.dim_vendedor v USING (vendedor_sk) JOIN dim.dim_equipe e ON e.equipe_sk = x.equipe_sk
+                    ORDER BY 1$$,
+                  $$VALUES ('2024-02-01', 1, 'T1'), ('2024-03-01', 2, 'T3'), ('2024-06-01', 3, 'T3'),
+                           ('M81', 1, 'T1'), ('M82', 2, 'T3'), ('M83', 3, 'T3')$$,
+                  'sales by their day and goals by their month''s first day on the right version and team');
+SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_rebound FROM audit.etl_run_entity
+                    WHERE run_id = 930010 AND entity = 'dim_vendedor'$$,
+                  $$VALUES (1::bigint, 0::bigint, 4::bigint)$$,
+                  'audit: the split is one insert; two sales and two goals re-bound');
+SELECT set_eq($$SELECT p.data_sk, e.equipe_id, v.versao FROM ctl.agg_grupos_pendentes p
+                JOIN dim.dim_equipe e USING (equipe_sk) JOIN dim.dim_vendedor v USING (vendedor_sk)
+                UNION ALL SELECT to_char(data, 'YYYYMMDD')::integer, 'dia inteiro', 0 FROM ctl.agg_refresh_pending$$,
+              $$VALUES (20240315, 'T1', 1), (20240315, 'T3', 2), (20240601, 'T2', 3), (20240601, 'T3', 3)$$,
+              'the aggregate groups each re-bound sale leaves and joins are pending, no whole day');
+TRUNCATE stg.sellers;
+INSERT INTO stg.sellers (seller_id, name, team_id, city, state, hired_on, updated_at, history_id)
+VALUES ('V8', 'Ivo', 'T1', 'Natal', 'RN', '2022-01-01', '2024-03-01 16:00-03', 83);
+CALL etl.load_dim_vendedor(930011, '2024-06-04 12:00-03');
+SELECT results_eq($$SELECT v.versao, e.equipe_id, v.valido_de, v.valido_ate, v.origem_historico_id FROM dim.dim_vendedor v
+                    JOIN dim.dim_equipe e ON e.equipe_sk = v.equipe_sk WHERE v.vendedor_id = 'V8' ORDER BY v.versao$$,
+                  $$VALUES (1, 'T1', '-infinity'::date, '2024-03-01'::date, 80::bigint),
+                           (2, 'T1', '2024-03-01'::date, '2024-05-01'::date, 83::bigint),
+                           (3, 'T1', '2024-05-01'::date, 'infinity'::date, 83::bigint)$$,
+                  'a late change on the first day of a middle version corrects it in place, and the later version');
+SELECT results_eq($$SELECT rows_inserted, rows_updated, rows_rebound,
+                           (SELECT count(*) FROM fact.fact_vendas f JOIN dim.dim_equipe e ON e.equipe_sk = f.equipe_sk
+                            WHERE f.item_pedido_id LIKE 'M8_' AND e.equipe_id = 'T1')
+                    FROM audit.etl_run_entity WHERE run_id = 930011 AND entity = 'dim_vendedor'$$,
+                  $$VALUES (0::bigint, 1::bigint, 4::bigint, 3::bigint)$$,
+                  'audit: one correction; two sales and two goals back in T1');
+CREATE TEMP TABLE before_late_rerun AS SELECT * FROM dim.dim_vendedor;
+TRUNCATE stg.sellers;
+INSERT INTO stg.sellers (seller_id, name, team_id, city, state, hired_on, updated_at, history_id)
+VALUES ('V8', 'Ivo', 'T1', 'Natal', 'RN', '2022-01-01', '2024-01-10 10:00-03', 80),
+       ('V8', 'Ivo', 'T2', 'Natal', 'RN', '2022-01-01', '2024-05-01 10:00-03', 81),
+       ('V8', 'Ivo', 'T3', 'Natal', 'RN', '2022-01-01', '2024-03-01 10:00-03', 82),
+       ('V8', 'Ivo', 'T1', 'Natal', 'RN', '2022-01-01', '2024-03-01 16:00-03', 83);
+CALL etl.load_dim_vendedor(930012, '2024-06-04 12:00-03');
+SELECT set_eq($$SELECT * FROM dim.dim_vendedor$$, $$SELECT * FROM before_late_rerun$$,
+              'the late states again (overlap, reprocess): the dimension is unchanged');
 
 SELECT throws_ok($$CALL etl.load_dim_vendedor(NULL, now())$$, '22023', NULL, 'NULL run id: invalid_parameter_value');
 SELECT throws_ok($$CALL etl.load_dim_vendedor(-42, now())$$, '23503', NULL, 'unknown run id: foreign_key_violation');

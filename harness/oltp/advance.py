@@ -7,7 +7,11 @@ Each day (one transaction, Brasília calendar) after the last order date (or fro
    (generated ids only) are inserted now;
 2. new customers and new products (ids continue the generated sequences);
 3. price changes: a few products get a new list_price and unit_cost (lines already sold
-   keep theirs; the day's new lines use the new ones);
+   keep theirs; the day's new lines use the new ones); then tracked (type-2) changes: a few
+   customers move (state and city), products are re-categorised (category and subcategory),
+   sellers change team, each written with an explicit updated_at, its effective time: the
+   day itself, or for about a third of them (at least one a day) an earlier day, late-recorded
+   (recorded now, effective 1-30 days or 1-13 months back; team changes 1-14 days back);
 4. hard deletes of earlier orders: one line of a multi-line order, and one whole order
    with its lines (the shop's trigger writes tombstones in shop.deleted_rows);
 5. cancellations of earlier orders not yet shipped; status progression of the other
@@ -52,7 +56,9 @@ OPEN_STATUSES = ("created", "approved", "invoiced", "processing", "shipped")
 ORDER_COLUMNS = ("order_id", "customer_id", "seller_id", "status", "ordered_at", "discount_id", "updated_at")
 LINE_COLUMNS = ("order_item_id", "order_id", "line_number", "product_id", "seller_id", "quantity", "unit_price",
                 "unit_cost", "discount_amount", "freight_value", "returned_quantity", "returned_at", "updated_at")
+TRACKED_KINDS = ("customers_moved", "products_recategorised", "sellers_transferred")
 SUMMARY_KEYS = ("days", "late_customers_inserted", "customers_inserted", "products_inserted", "price_changes",
+                *TRACKED_KINDS, *(f"{k}_backdated" for k in TRACKED_KINDS),
                 "lines_deleted", "orders_deleted", "lines_deleted_with_orders", "cancellations", "status_changes",
                 "returns", "orders_inserted", "lines_inserted", "orders_with_late_customer", "late_rows",
                 "targets_inserted",
@@ -190,6 +196,7 @@ class _Day:
         self.new_products()
         self.load_products()
         self.price_changes()
+        self.tracked_changes()
         self.deletes()
         self.cancel_and_progress()
         self.returns()
@@ -283,6 +290,78 @@ class _Day:
         with self.conn.cursor() as cur:
             cur.executemany("UPDATE shop.products SET list_price = %s, unit_cost = %s WHERE product_id = %s", changes)
         self.s["price_changes"] += len(changes)
+
+    # ------------------------------------------------------------ 3: tracked (type-2) changes
+    # a share of the day's tracked changes is backdated (late-recorded); backdating range per kind,
+    # in days: a seller sells every day, so a team change backdated by months would re-bind months of
+    # sales at every load: team changes stay within two weeks
+    BACKDATED_SHARE = 0.35
+    BACKDATE_DAYS = {"customers_moved": ((1, 30), (31, 400)), "products_recategorised": ((1, 30), (31, 400)),
+                     "sellers_transferred": ((1, 14),)}
+
+    def effective_stamps(self, kind: str, count: int, force_backdated: bool) -> list[tuple[str, bool]]:
+        """(updated_at literal, backdated?) for `count` changes of a kind: the day at a business hour,
+        or an earlier day (BACKDATE_DAYS) for about BACKDATED_SHARE of them; the first one is
+        backdated when `force_backdated`."""
+        rng, out = self.rng, []
+        for k in range(count):
+            second = rng.randrange(8 * 3600, 19 * 3600)
+            if (k == 0 and force_backdated) or rng.random() < self.BACKDATED_SHARE:
+                low, high = rng.choice(self.BACKDATE_DAYS[kind])
+                out.append((ts(self.day - dt.timedelta(days=rng.randint(low, high)), second), True))
+            else:
+                out.append((ts(self.day, second), False))
+        return out
+
+    def tracked_changes(self) -> None:
+        rng = self.rng
+        moves = max(2, round(self.orders_today * 0.01))
+        recategorised = max(1, round(len(self.products) * 0.0005))
+        teams = [r[0] for r in self.q("SELECT team_id FROM shop.teams ORDER BY team_id")]
+        sellers = self.q("SELECT seller_id, team_id FROM shop.sellers ORDER BY seller_id").fetchall()
+        transfers = max(1, round(len(sellers) * 0.005)) if len(teams) > 1 else 0
+        # one backdated change a day at least: the first customer move, when chance gave none
+        plan = {"customers_moved": self.effective_stamps("customers_moved", moves, False),
+                "products_recategorised": self.effective_stamps("products_recategorised", recategorised, False),
+                "sellers_transferred": self.effective_stamps("sellers_transferred", transfers, False)}
+        if not any(b for stamps in plan.values() for _, b in stamps):
+            plan["customers_moved"][0] = self.effective_stamps("customers_moved", 1, True)[0]
+
+        picked = rng.sample(self.customers, min(moves, len(self.customers)))
+        current = dict(self.q("SELECT customer_id, state FROM shop.customers WHERE customer_id = ANY(%s)",
+                              (picked,)).fetchall())
+        rows = []
+        for cid, (stamp, backdated) in zip([c for c in picked if c in current], plan["customers_moved"]):
+            uf = ref.pick_state(rng)
+            while uf == current[cid]:
+                uf = ref.pick_state(rng)
+            rows.append((uf, rng.choice(ref.STATES[uf][3]), stamp, cid, backdated))
+        self.write_tracked("customers_moved", "UPDATE shop.customers SET state = %s, city = %s, updated_at = %s "
+                                              "WHERE customer_id = %s", rows)
+
+        cats = list(ref.CATEGORIES)
+        picked = rng.sample(sorted(self.products), min(recategorised, len(self.products)))
+        current = dict(self.q("SELECT product_id, category FROM shop.products WHERE product_id = ANY(%s)",
+                              (picked,)).fetchall())
+        rows = []
+        for pid, (stamp, backdated) in zip(picked, plan["products_recategorised"]):
+            cat = rng.choice([c for c in cats if c != current.get(pid)])
+            rows.append((cat, rng.choice(ref.CATEGORIES[cat][0]), stamp, pid, backdated))
+        self.write_tracked("products_recategorised", "UPDATE shop.products SET category = %s, subcategory = %s, "
+                                                     "updated_at = %s WHERE product_id = %s", rows)
+
+        rows = []
+        for (sid, team), (stamp, backdated) in zip(rng.sample(sellers, min(transfers, len(sellers))),
+                                                  plan["sellers_transferred"]):
+            rows.append((rng.choice([t for t in teams if t != team]), stamp, sid, backdated))
+        self.write_tracked("sellers_transferred", "UPDATE shop.sellers SET team_id = %s, updated_at = %s "
+                                                  "WHERE seller_id = %s", rows)
+
+    def write_tracked(self, kind: str, statement: str, rows: list[tuple]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(statement, [r[:-1] for r in rows])
+        self.s[kind] += len(rows)
+        self.s[f"{kind}_backdated"] += sum(1 for r in rows if r[-1])
 
     # ------------------------------------------------------------ 4: deletes
     def deletes(self) -> None:
