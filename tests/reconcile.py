@@ -6,8 +6,11 @@ and applies the business rules itself, without the warehouse:
 - a line counts when its order's status is not 'canceled'/'unavailable';
 - revenue of a line = quantity * unit_price - discount_amount; cost = quantity * coalesce(unit_cost, 0);
 - the order day is ordered_at in America/Sao_Paulo (the warehouse's data_sk rule);
-- seller = coalesce(line seller, order seller); team = the seller's team;
-- region = the region of the customer's state (shop.states); category 'Não informado' when missing;
+- seller = coalesce(line seller, order seller); team = the seller's team on the order day;
+- region = the region of the customer's state on the order day (shop.states); category = the
+  product's category on the order day, 'Não informado' when missing. "On the order day" is read
+  from the shop's change logs (shop.*_history) by the rule of docs/scd2.md, independently of the
+  warehouse's procedures (query `changes` below);
 - a customer counts as its person (customer_unique_id) when the shop has one, else as its id.
 Lines the loader rejects (bad status, negative price, duplicate lines...) are excluded only with
 acceptable_only=True, which restates the documented screens here, independently of the
@@ -48,26 +51,59 @@ WITH screened AS (
       AND (i.returned_at IS NULL
            OR i.returned_at BETWEEN (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date
                                 AND (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date + 365))
-), lines AS (
-    SELECT i.order_item_id, i.order_id,
-           (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date                 AS day,
-           o.customer_id, c.customer_id IS NOT NULL                                AS customer_known,
-           coalesce(c.customer_unique_id, o.customer_id)                           AS person,
-           st.region_id, coalesce(p.category, 'Não informado')                    AS category,
-           coalesce(i.seller_id, o.seller_id)                                      AS seller_id,
-           s.team_id, o.discount_id,
-           i.quantity, i.returned_quantity,
-           i.quantity * i.unit_price                                               AS gross,
-           i.discount_amount                                                       AS discount,
-           i.quantity * i.unit_price - i.discount_amount                           AS net,
-           i.quantity * coalesce(i.unit_cost, 0)                                   AS cost
+), base AS (
+    SELECT i.order_item_id, i.order_id, (o.ordered_at AT TIME ZONE 'America/Sao_Paulo')::date AS day,
+           o.customer_id, i.product_id, coalesce(i.seller_id, o.seller_id) AS seller_id, o.discount_id,
+           i.quantity, i.returned_quantity, i.unit_price, i.discount_amount, i.unit_cost
     FROM screened i
-    JOIN shop.orders o           ON o.order_id = i.order_id
-    LEFT JOIN shop.customers c   ON c.customer_id = o.customer_id
-    LEFT JOIN shop.states st     ON st.state = c.state
-    LEFT JOIN shop.products p    ON p.product_id = i.product_id
-    LEFT JOIN shop.sellers s     ON s.seller_id = coalesce(i.seller_id, o.seller_id)
+    JOIN shop.orders o ON o.order_id = i.order_id
     WHERE o.status NOT IN ('canceled', 'unavailable') AND (NOT %(acceptable_only)s OR i.n = 1)
+), changes AS (
+    -- the tracked (type-2) attribute groups, read from the shop's change logs: per key, the states
+    -- in write order; a state changes a group when it differs from the state written before it, from
+    -- its effective day (updated_at in São Paulo) on; the key's first state holds from -infinity
+    -- (docs/scd2.md). Product states with a negative price are rejected by the warehouse: skipped.
+    SELECT kind, key, history_id, value, CASE WHEN k > 1 THEN eff END AS eff
+    FROM (SELECT kind, key, history_id, value, eff,
+                 grp, row_number() OVER w AS k, lag(grp) OVER w AS prev_grp
+          FROM (SELECT 'customer' AS kind, customer_id AS key, history_id, state AS value,
+                       ROW(city, state)::text AS grp, (updated_at AT TIME ZONE 'America/Sao_Paulo')::date AS eff
+                FROM shop.customers_history
+                UNION ALL
+                SELECT 'product', product_id, history_id, category, ROW(category, subcategory)::text,
+                       (updated_at AT TIME ZONE 'America/Sao_Paulo')::date
+                FROM shop.products_history WHERE NOT coalesce(list_price < 0 OR unit_cost < 0, false)
+                UNION ALL
+                SELECT 'seller', seller_id, history_id, team_id, team_id,
+                       (updated_at AT TIME ZONE 'America/Sao_Paulo')::date
+                FROM shop.sellers_history) AS h
+          WINDOW w AS (PARTITION BY kind, key ORDER BY history_id)) AS x
+    WHERE k = 1 OR grp IS DISTINCT FROM prev_grp
+), on_day AS (
+    -- on day d a group holds the value of the LAST WRITTEN change effective by d
+    SELECT DISTINCT ON (u.kind, u.key, u.day) u.kind, u.key, u.day, c.value
+    FROM (SELECT DISTINCT 'customer' AS kind, customer_id AS key, day FROM base
+          UNION SELECT DISTINCT 'product', product_id, day FROM base
+          UNION SELECT DISTINCT 'seller', seller_id, day FROM base) AS u
+    JOIN changes c ON c.kind = u.kind AND c.key = u.key AND (c.eff IS NULL OR c.eff <= u.day)
+    ORDER BY u.kind, u.key, u.day, c.history_id DESC
+), lines AS (
+    SELECT b.order_item_id, b.order_id, b.day,
+           b.customer_id, c.customer_id IS NOT NULL                                AS customer_known,
+           coalesce(c.customer_unique_id, b.customer_id)                           AS person,
+           st.region_id, coalesce(pd.value, 'Não informado')                       AS category,
+           b.seller_id, sd.value AS team_id, b.discount_id,
+           b.quantity, b.returned_quantity,
+           b.quantity * b.unit_price                                               AS gross,
+           b.discount_amount                                                       AS discount,
+           b.quantity * b.unit_price - b.discount_amount                           AS net,
+           b.quantity * coalesce(b.unit_cost, 0)                                   AS cost
+    FROM base b
+    LEFT JOIN shop.customers c   ON c.customer_id = b.customer_id
+    LEFT JOIN on_day cd          ON cd.kind = 'customer' AND cd.key = b.customer_id AND cd.day = b.day
+    LEFT JOIN shop.states st     ON st.state = cd.value
+    LEFT JOIN on_day pd          ON pd.kind = 'product' AND pd.key = b.product_id AND pd.day = b.day
+    LEFT JOIN on_day sd          ON sd.kind = 'seller' AND sd.key = b.seller_id AND sd.day = b.day
 ), picked AS (
     SELECT * FROM lines
     WHERE (%(data_inicio)s::date IS NULL OR day >= %(data_inicio)s::date)
